@@ -1,0 +1,11 @@
+#!/bin/sh
+# Installs what kquant needs to build and test on Debian 12 (as root, or
+# through sudo when not root).
+set -eu
+packages="build-essential cmake pkg-config libstb-dev libcurl4-openssl-dev
+libcmocka-dev"
+if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$as_root apt-get update -qq
+# shellcheck disable=SC2086
+$as_root apt-get install -y -qq --no-install-recommends $packages >/dev/null

@@ -1,0 +1,259 @@
+/* options.c - the command line into a kq_cli_options, and --help.
+ *
+ * Numbers are parsed with strtoll/strtod, an end pointer and range checks:
+ * "3x", "", " 3" and out-of-range values are all refused. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SIDE 65535
+#define MAX_SEED 4294967295LL /* numpy's RandomState takes 0..2^32-1 */
+#define MAX_ITER 1000000
+#define MAX_PIXELS_LIMIT 1000000000000LL /* far above any memory here */
+
+enum {
+    OPT_CENTROIDS = 256,
+    OPT_SIZE,
+    OPT_SEED,
+    OPT_N_INIT,
+    OPT_MAX_ITER,
+    OPT_TOL,
+    OPT_JSON,
+    OPT_MAX_PIXELS
+};
+
+static const struct option long_options[] = {
+    {"clusters", required_argument, NULL, 'k'},
+    {"output", required_argument, NULL, 'o'},
+    {"centroids", required_argument, NULL, OPT_CENTROIDS},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"n-init", required_argument, NULL, OPT_N_INIT},
+    {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+    {"tol", required_argument, NULL, OPT_TOL},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void kq_cli_print_help(void)
+{
+    printf(
+        "Usage: kquant [options] INPUT [OUTPUT]\n"
+        "Recolour an image with its k most representative colours "
+        "(k-means).\n"
+        "\n"
+        "  -k, --clusters N|A..B  number of colours, or a range to sweep "
+        "(default 8)\n"
+        "  -o, --output FILE      recoloured image: .png .jpg .jpeg .bmp .tga\n"
+        "                         (default output/image_output_k<K>.png)\n"
+        "      --centroids FILE   centroid table as CSV, - for stdout\n"
+        "                         (default: OUTPUT with extension .csv)\n"
+        "      --size WxH|native  resize before clustering (default "
+        "240x320)\n"
+        "      --seed N           random seed, 0..4294967295 (default 42)\n"
+        "      --n-init N         k-means restarts, best kept (default 1)\n"
+        "      --max-iter N       iteration cap per restart (default 300)\n"
+        "      --tol X            tolerance, scikit-learn's meaning "
+        "(default 1e-4)\n"
+        "      --max-pixels N     refuse larger inputs (default 100000000)\n"
+        "      --json             print a JSON summary instead of the table\n"
+        "  -q, --quiet            print nothing on success\n"
+        "  -h, --help             show this help\n"
+        "  -V, --version          show the version\n"
+        "\n"
+        "With a range (-k 2..10) every k is written, with _k<K> added to\n"
+        "OUTPUT and the table names when they are given.\n"
+        "\n"
+        "Exit codes: 0 ok, 64 bad usage, 65 bad input data (not an image,\n"
+        "too large, k above the pixel count), 66 input missing or "
+        "unreadable,\n"
+        "69 network failure, 70 internal error, 73 cannot create output,\n"
+        "74 write error, 75 temporary network failure (timeout).\n");
+}
+
+/* A whole-string integer in [min, max]; false for anything else. */
+static bool parse_integer(const char *text, long long min, long long max,
+                          long long *out)
+{
+    if (!text || !*text || (*text != '-' && (*text < '0' || *text > '9')))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_int_option(const char *text, int min, int max, int *out)
+{
+    long long v;
+    if (!parse_integer(text, min, max, &v))
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+static bool parse_k(const char *text, kq_cli_options *opts)
+{
+    const char *dots = strstr(text, "..");
+    if (!dots)
+        return parse_int_option(text, 1, KQ_MAX_CLUSTERS, &opts->k_first) &&
+               (opts->k_last = opts->k_first, true);
+    char first[32];
+    size_t len = (size_t)(dots - text);
+    if (len == 0 || len >= sizeof first)
+        return false;
+    memcpy(first, text, len);
+    first[len] = '\0';
+    return parse_int_option(first, 1, KQ_MAX_CLUSTERS, &opts->k_first) &&
+           parse_int_option(dots + 2, 1, KQ_MAX_CLUSTERS, &opts->k_last) &&
+           opts->k_first <= opts->k_last;
+}
+
+static bool parse_size(const char *text, kq_cli_options *opts)
+{
+    if (strcmp(text, "native") == 0) {
+        opts->native_size = true;
+        return true;
+    }
+    const char *x = strchr(text, 'x');
+    char width[32];
+    size_t len = x ? (size_t)(x - text) : 0;
+    if (!x || len == 0 || len >= sizeof width)
+        return false;
+    memcpy(width, text, len);
+    width[len] = '\0';
+    opts->native_size = false;
+    return parse_int_option(width, 1, MAX_SIDE, &opts->width) &&
+           parse_int_option(x + 1, 1, MAX_SIDE, &opts->height);
+}
+
+static bool parse_tol(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (!*text || errno != 0 || *end != '\0' || !isfinite(v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_seed(const char *text, uint64_t *out)
+{
+    long long v;
+    if (!parse_integer(text, 0, MAX_SEED, &v))
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static bool parse_max_pixels(const char *text, size_t *out)
+{
+    long long v;
+    if (!parse_integer(text, 1, MAX_PIXELS_LIMIT, &v))
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+static void set_defaults(kq_cli_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->k_first = opts->k_last = 8;
+    opts->width = KQ_DEFAULT_WIDTH;
+    opts->height = KQ_DEFAULT_HEIGHT;
+    kq_kmeans_params_default(&opts->kmeans);
+    opts->max_pixels = KQ_DEFAULT_MAX_PIXELS;
+}
+
+/* Applies one option; false when its value is malformed. */
+static bool apply_option(int c, const char *arg, kq_cli_options *opts)
+{
+    kq_kmeans_params *km = &opts->kmeans;
+    switch (c) {
+    case 'k': return parse_k(arg, opts);
+    case 'o': opts->output = arg; return true;
+    case OPT_CENTROIDS: opts->centroids = arg; return true;
+    case OPT_SIZE: return parse_size(arg, opts);
+    case OPT_SEED: return parse_seed(arg, &km->seed);
+    case OPT_N_INIT: return parse_int_option(arg, 1, 1000, &km->n_init);
+    case OPT_MAX_ITER: return parse_int_option(arg, 1, MAX_ITER, &km->max_iter);
+    case OPT_TOL: return parse_tol(arg, &km->tol);
+    case OPT_JSON: opts->json = true; return true;
+    case OPT_MAX_PIXELS: return parse_max_pixels(arg, &opts->max_pixels);
+    case 'q': opts->quiet = true; return true;
+    case 'h': opts->show_help = true; return true;
+    case 'V': opts->show_version = true; return true;
+    default: return false;
+    }
+}
+
+static const char *option_name(int c, int long_index, char *buf, size_t len)
+{
+    if (long_index >= 0)
+        snprintf(buf, len, "--%s", long_options[long_index].name);
+    else
+        snprintf(buf, len, "-%c", c);
+    return buf;
+}
+
+static int take_operands(int argc, char **argv, kq_cli_options *opts)
+{
+    int left = argc - optind;
+    if (opts->show_help || opts->show_version)
+        return KQ_EXIT_OK;
+    if (left < 1) {
+        kq_cli_error("usage", "no input image given (try 'kquant --help')");
+        return KQ_EXIT_USAGE;
+    }
+    if (left > 2 || (left == 2 && opts->output)) {
+        kq_cli_error("usage", "too many arguments (try 'kquant --help')");
+        return KQ_EXIT_USAGE;
+    }
+    opts->input = argv[optind];
+    if (left == 2)
+        opts->output = argv[optind + 1];
+    return KQ_EXIT_OK;
+}
+
+int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)
+{
+    set_defaults(opts);
+    opterr = 0; /* we word the messages ourselves */
+    optind = 1;
+    for (;;) {
+        int long_index = -1;
+        int c = getopt_long(argc, argv, ":k:o:qhV", long_options, &long_index);
+        if (c == -1)
+            break;
+        char name[64];
+        if (c == '?') {
+            kq_cli_error("usage", "unknown option '%s' (try 'kquant --help')",
+                         argv[optind - 1]);
+            return KQ_EXIT_USAGE;
+        }
+        if (c == ':') {
+            kq_cli_error("usage", "option '%s' needs a value",
+                         argv[optind - 1]);
+            return KQ_EXIT_USAGE;
+        }
+        if (!apply_option(c, optarg, opts)) {
+            kq_cli_error(option_name(c, long_index, name, sizeof name),
+                         "invalid value '%s' (see 'kquant --help')", optarg);
+            return KQ_EXIT_USAGE;
+        }
+    }
+    return take_operands(argc, argv, opts);
+}

@@ -1,0 +1,216 @@
+/* run.c - the job: load, resize, flatten, then cluster and write each k. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ERR_LEN 512
+
+/* The decoded input and the pixels every k clusters. */
+typedef struct {
+    kq_image original;
+    kq_image clustered; /* the resized image (or a copy at native size) */
+    float *pixels;
+    size_t n;
+} prepared_input;
+
+static void prepared_free(prepared_input *in)
+{
+    kq_image_free(&in->original);
+    kq_image_free(&in->clustered);
+    kq_pixels_free(in->pixels);
+}
+
+static int fail(const char *what, kq_status st, const char *detail)
+{
+    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(st));
+    return kq_cli_exit_code(st);
+}
+
+static int prepare(const kq_cli_options *opts, prepared_input *in)
+{
+    char err[ERR_LEN] = "";
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    lo.max_pixels = opts->max_pixels;
+    kq_status st = kq_image_load_file(opts->input, &lo, &in->original, err,
+                                      sizeof err);
+    if (st != KQ_OK)
+        return fail(opts->input, st, err);
+    int w = opts->native_size ? in->original.width : opts->width;
+    int h = opts->native_size ? in->original.height : opts->height;
+    st = kq_image_resize(&in->original, w, h, &in->clustered);
+    if (st != KQ_OK)
+        return fail("resize", st, NULL);
+    in->pixels = kq_pixels_flatten(&in->clustered, &in->n);
+    if (!in->pixels)
+        return fail("pixels", KQ_ERR_NOMEM, NULL);
+    if ((size_t)opts->k_last > in->n) {
+        kq_cli_error(opts->input, "k=%d is more than the %zu pixels to cluster",
+                     opts->k_last, in->n);
+        return KQ_EXIT_DATAERR;
+    }
+    return KQ_EXIT_OK;
+}
+
+/* path with its extension replaced by ext ("a/b.png" -> "a/b.csv"), and
+ * "_k<K>" inserted before it when k > 0. Caller frees. */
+static char *derive_path(const char *path, const char *ext, int k)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    size_t stem = dot ? (size_t)(dot - path) : strlen(path);
+    const char *suffix = ext ? ext : (dot ? dot : "");
+    size_t size = stem + strlen(suffix) + 16;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    if (k > 0)
+        snprintf(out, size, "%.*s_k%d%s", (int)stem, path, k, suffix);
+    else
+        snprintf(out, size, "%.*s%s", (int)stem, path, suffix);
+    return out;
+}
+
+static char *output_path_for(const kq_cli_options *opts, int k, bool sweep)
+{
+    if (opts->output)
+        return derive_path(opts->output, NULL, sweep ? k : 0);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s/image_output_k%d.png",
+             KQ_DEFAULT_OUTPUT_DIR, k);
+    return strdup(buf);
+}
+
+static char *centroids_path_for(const kq_cli_options *opts,
+                                const char *image_path, int k, bool sweep)
+{
+    if (!opts->centroids)
+        return derive_path(image_path, ".csv", 0);
+    if (strcmp(opts->centroids, "-") == 0)
+        return NULL;
+    return derive_path(opts->centroids, NULL, sweep ? k : 0);
+}
+
+static int check_output_names(const kq_cli_options *opts)
+{
+    if (opts->output && kq_format_from_path(opts->output) == KQ_FORMAT_UNKNOWN) {
+        kq_cli_error(opts->output, "unsupported output format (use .png, "
+                     ".jpg, .jpeg, .bmp or .tga)");
+        return KQ_EXIT_USAGE;
+    }
+    return KQ_EXIT_OK;
+}
+
+/* The default folder is created on demand; named outputs must have one. */
+static int ensure_default_folder(const kq_cli_options *opts)
+{
+    if (!opts->output && mkdir(KQ_DEFAULT_OUTPUT_DIR, 0777) != 0 &&
+        errno != EEXIST) {
+        kq_cli_error(KQ_DEFAULT_OUTPUT_DIR, "cannot create folder: %s",
+                     strerror(errno));
+        return KQ_EXIT_CANTCREAT;
+    }
+    return KQ_EXIT_OK;
+}
+
+/* Writes the table to a new file atomically, or to stdout when path is
+ * NULL. */
+static int write_centroids(const char *path, const kq_kmeans_result *r)
+{
+    if (!path)
+        return kq_centroids_write_csv(stdout, r) == KQ_OK
+                   ? KQ_EXIT_OK
+                   : fail("stdout", KQ_ERR_IO, NULL);
+    char err[ERR_LEN] = "";
+    kq_atomic_file *file;
+    kq_status st = kq_atomic_open(path, &file, err, sizeof err);
+    if (st != KQ_OK)
+        return fail(path, st, err);
+    if (kq_centroids_write_csv(kq_atomic_stream(file), r) != KQ_OK) {
+        kq_atomic_abort(file);
+        return fail(path, KQ_ERR_IO, NULL);
+    }
+    st = kq_atomic_commit(file, err, sizeof err);
+    return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
+}
+
+static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
+                         const char *image_path, const char *table_path)
+{
+    char err[ERR_LEN] = "";
+    kq_image recoloured = {0};
+    kq_status st = kq_recolor(&in->clustered, r, &recoloured);
+    if (st != KQ_OK)
+        return fail("recolour", st, NULL);
+    st = kq_image_write_file(image_path, &recoloured, err, sizeof err);
+    kq_image_free(&recoloured);
+    if (st != KQ_OK)
+        return fail(image_path, st, err);
+    return write_centroids(table_path, r);
+}
+
+static void report(const kq_cli_options *opts, const prepared_input *in,
+                   const kq_kmeans_result *r, const char *image_path,
+                   const char *table_path, int k)
+{
+    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
+    if (opts->quiet || table_on_stdout)
+        return;
+    kq_run_report rep = {
+        .input = opts->input,
+        .input_width = in->original.width,
+        .input_height = in->original.height,
+        .width = in->clustered.width,
+        .height = in->clustered.height,
+        .output = image_path,
+        .centroids = table_path,
+        .result = r,
+        .seed = opts->kmeans.seed,
+    };
+    if (opts->json)
+        kq_report_json(&rep, k == opts->k_first, k == opts->k_last,
+                       opts->k_first != opts->k_last);
+    else
+        kq_report_text(&rep);
+}
+
+static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
+                     int k)
+{
+    bool sweep = opts->k_first != opts->k_last;
+    kq_kmeans_params params = opts->kmeans;
+    params.k = k;
+    kq_kmeans_result result = {0};
+    kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
+    if (st != KQ_OK)
+        return fail("k-means", st, NULL);
+    char *image_path = output_path_for(opts, k, sweep);
+    char *table_path = centroids_path_for(opts, image_path, k, sweep);
+    int code = image_path ? write_outputs(in, &result, image_path, table_path)
+                          : fail("paths", KQ_ERR_NOMEM, NULL);
+    if (code == KQ_EXIT_OK)
+        report(opts, in, &result, image_path, table_path, k);
+    free(image_path);
+    free(table_path);
+    kq_kmeans_result_free(&result);
+    return code;
+}
+
+int kq_cli_run(const kq_cli_options *opts)
+{
+    int code = check_output_names(opts);
+    if (code != KQ_EXIT_OK)
+        return code;
+    prepared_input in = {0};
+    code = prepare(opts, &in);
+    if (code == KQ_EXIT_OK)
+        code = ensure_default_folder(opts);
+    for (int k = opts->k_first; code == KQ_EXIT_OK && k <= opts->k_last; k++)
+        code = run_one_k(opts, &in, k);
+    prepared_free(&in);
+    return code;
+}

@@ -1,0 +1,74 @@
+/* write.c - encoding the recoloured image with stb_image_write. */
+#include "kq_internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <stb_image_write.h>
+
+#define JPEG_QUALITY 95
+
+kq_format kq_format_from_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    if (!dot)
+        return KQ_FORMAT_UNKNOWN;
+    static const struct {
+        const char *ext;
+        kq_format format;
+    } table[] = {
+        {".png", KQ_FORMAT_PNG}, {".jpg", KQ_FORMAT_JPEG},
+        {".jpeg", KQ_FORMAT_JPEG}, {".bmp", KQ_FORMAT_BMP},
+        {".tga", KQ_FORMAT_TGA},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcasecmp(dot, table[i].ext) == 0)
+            return table[i].format;
+    return KQ_FORMAT_UNKNOWN;
+}
+
+static void write_to_stream(void *context, void *data, int size)
+{
+    fwrite(data, 1, (size_t)size, (FILE *)context);
+}
+
+static int encode(kq_format format, FILE *stream, const kq_image *img)
+{
+    int w = img->width, h = img->height;
+    switch (format) {
+    case KQ_FORMAT_PNG:
+        return stbi_write_png_to_func(write_to_stream, stream, w, h, 3,
+                                      img->rgb, w * 3);
+    case KQ_FORMAT_JPEG:
+        return stbi_write_jpg_to_func(write_to_stream, stream, w, h, 3,
+                                      img->rgb, JPEG_QUALITY);
+    case KQ_FORMAT_BMP:
+        return stbi_write_bmp_to_func(write_to_stream, stream, w, h, 3,
+                                      img->rgb);
+    case KQ_FORMAT_TGA:
+        return stbi_write_tga_to_func(write_to_stream, stream, w, h, 3,
+                                      img->rgb);
+    default:
+        return 0;
+    }
+}
+
+kq_status kq_image_write_file(const char *path, const kq_image *img,
+                              char *err, size_t err_len)
+{
+    kq_format format = kq_format_from_path(path);
+    if (format == KQ_FORMAT_UNKNOWN)
+        return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
+                       "unsupported output format (use .png, .jpg, .jpeg, "
+                       ".bmp or .tga)");
+    kq_atomic_file *file;
+    kq_status st = kq_atomic_open(path, &file, err, err_len);
+    if (st != KQ_OK)
+        return st;
+    if (!encode(format, kq_atomic_stream(file), img)) {
+        kq_atomic_abort(file);
+        return kq_fail(KQ_ERR_INTERNAL, err, err_len, "image encoder failed");
+    }
+    return kq_atomic_commit(file, err, err_len);
+}

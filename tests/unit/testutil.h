@@ -1,0 +1,29 @@
+/* testutil.h - helpers shared by the cmocka unit tests. */
+#ifndef KQ_TESTUTIL_H
+#define KQ_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kquant.h"
+
+/* A new width x height image filled with one colour; free with
+ * kq_image_free. */
+kq_image kq_test_image(int width, int height, unsigned char r,
+                       unsigned char g, unsigned char b);
+
+/* Sets pixel (x, y) of img. */
+void kq_test_set_pixel(kq_image *img, int x, int y, unsigned char r,
+                       unsigned char g, unsigned char b);
+
+/* A fresh path "<TMPDIR>/kq_<tag>_<pid>_<counter><ext>" in buf. */
+const char *kq_test_temp_path(char *buf, size_t len, const char *tag,
+                              const char *ext);
+
+/* Reads a whole file into a new buffer (free()); NULL if it cannot. */
+unsigned char *kq_test_read_file(const char *path, size_t *len);
+
+#endif
