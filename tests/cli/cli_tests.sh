@@ -285,6 +285,13 @@ case_size_and_quality_report() {
       if ((s - 10 * log(65025 / m) / log(10))^2 > 1e-18) exit 2
       if (!(m > 0 && dm > 0 && dx >= dm)) exit 3 }' || die "json numbers disagree: $(cat j.json)"
   cmp -s j.png out.png || die "same run gave other bytes"
+  # Two colours, k=2: a perfect copy, PSNR infinite (null in JSON).
+  printf 'P6\n2 1\n255\n\377\000\000\000\000\377' >rb.ppm
+  expect_ok -k 2 --size native rb.ppm rb.png
+  grep -q "MSE 0.00, PSNR inf dB, Delta E 2000 mean 0.00, max 0.00" .stdout || die "perfect copy: $(cat .stdout)"
+  expect_ok -k 2 --size native --json rb.ppm rb.png
+  grep -q '"mse":0,"psnr_db":null,"delta_e_mean":0,"delta_e_max":0' .stdout || die "perfect copy json: $(cat .stdout)"
+  [ "$(png_header rb.png)" = "1 3" ] || die "k=2 is not 1-bit"
 }
 
 case_palette_files() {
