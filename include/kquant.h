@@ -211,6 +211,89 @@ kq_status kq_centroids_write_csv(FILE *stream, const kq_kmeans_result *result);
 kq_status kq_quality_mse(const kq_image *a, const kq_image *b, double *mse,
                          double *psnr_db);
 
+/* ---- compression, palettes and quality (issue 7) ----------------------- */
+
+/* The smallest PNG bit depth (1, 2, 4 or 8) whose indices hold k colours,
+ * or 0 when k is outside 1..256. */
+int kq_indexed_bit_depth(int k);
+
+/* Writes a palette PNG (colour type 3) of width x height pixels, atomically:
+ * pixel i is palette[labels[i]], the palette holds k entries in the given
+ * order and the bit depth is kq_indexed_bit_depth(k). No timestamp or
+ * other varying chunk is written, so equal inputs give equal bytes.
+ * Returns KQ_ERR_ARGUMENT for k outside 1..256, a bad size or a label
+ * outside 0..k-1 (nothing is written then), KQ_ERR_OUTPUT or KQ_ERR_IO when
+ * the file cannot be created or written. */
+kq_status kq_indexed_write_png(const char *path, int width, int height,
+                               const int32_t *labels,
+                               const unsigned char (*palette)[3], int k,
+                               char *err, size_t err_len);
+
+/* Sets *bytes_out to the size img takes as a 24-bit PNG, encoded in memory
+ * by the same encoder kq_image_write_file uses for .png. */
+kq_status kq_image_png_bytes(const kq_image *img, size_t *bytes_out);
+
+/* CIE L*a*b* (D65 white) of an 8-bit sRGB colour (IEC 61966-2-1 transfer
+ * curve and matrix; the white point is the matrix's image of RGB white, so
+ * that white is exactly L* = 100, a* = b* = 0). */
+void kq_color_srgb_to_lab(const unsigned char rgb[3], double lab_out[3]);
+
+/* The CIEDE2000 colour difference of two L*a*b* colours with
+ * kL = kC = kH = 1 (Sharma, Wu and Dalal, 2005). Symmetric. */
+double kq_color_ciede2000(const double lab1[3], const double lab2[3]);
+
+/* Mean and maximum CIEDE2000 difference between the pixels of two images
+ * of the same size. Returns KQ_ERR_ARGUMENT when the sizes differ. */
+kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
+                             double *mean, double *max);
+
+/* The order of a palette (the centroid table, palette files, the indexed
+ * PNG's palette). All keys use the rounded colour; ties keep cluster order.
+ *   CLUSTER    k-means' own order
+ *   SHARE      most pixels first
+ *   LUMINANCE  darkest first, by Rec. 709 relative luminance of the
+ *              linearised sRGB colour
+ *   HUE        greys (R = G = B) first, darkest first; then by HSV hue,
+ *              0 (red) -> 60 (yellow) -> 120 (green) -> 240 (blue) -> 360 */
+typedef enum {
+    KQ_ORDER_CLUSTER = 0,
+    KQ_ORDER_SHARE,
+    KQ_ORDER_LUMINANCE,
+    KQ_ORDER_HUE
+} kq_palette_order;
+
+/* Renumbers the clusters of result in the given order: centroids and counts
+ * move, labels are remapped, so every output made afterwards agrees. */
+kq_status kq_kmeans_result_sort(kq_kmeans_result *result,
+                                kq_palette_order order);
+
+/* Rec. 709 relative luminance (0..1) of an 8-bit sRGB colour. */
+double kq_color_luminance(const unsigned char rgb[3]);
+
+typedef enum {
+    KQ_PALETTE_UNKNOWN = 0,
+    KQ_PALETTE_GPL,   /* GIMP/Inkscape palette */
+    KQ_PALETTE_JSON,
+    KQ_PALETTE_CSS,   /* custom properties --kq-color-<i> on :root */
+    KQ_PALETTE_TXT,   /* one #RRGGBB per line */
+    KQ_PALETTE_CSV    /* the centroid table, as kq_centroids_write_csv */
+} kq_palette_format;
+
+/* The palette format named by the extension of path (case-insensitive). */
+kq_palette_format kq_palette_format_from_path(const char *path);
+
+/* Writes the rounded centroids of result, in table order, to stream.
+ * Returns KQ_ERR_ARGUMENT for an unknown format, KQ_ERR_IO if the stream
+ * reports an error. */
+kq_status kq_palette_write(FILE *stream, kq_palette_format format,
+                           const kq_kmeans_result *result);
+
+/* Writes the palette to path, atomically, in the format its extension
+ * names. */
+kq_status kq_palette_write_file(const char *path,
+                                const kq_kmeans_result *result, char *err,
+                                size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,11 @@ typedef struct {
     kq_kmeans_params kmeans; /* k is set per run */
     size_t max_pixels;
     bool json;
+    /* compression, palettes, quality (issue 7) */
+    bool truecolor;              /* --truecolor: no palette PNG */
+    const char *palette;         /* --palette FILE, NULL: none */
+    kq_palette_order sort;       /* --sort */
+    unsigned char background[3]; /* --background, default white */
     bool quiet;
     bool show_help;
     bool show_version;
@@ -57,6 +62,43 @@ int kq_cli_exit_code(kq_status status);
 /* Runs the whole job; returns the exit code. */
 int kq_cli_run(const kq_cli_options *opts);
 
+/* ---- compression, palettes, quality (issue 7; compression.c) ---- */
+
+/* Sizes and quality numbers of one k's image. */
+typedef struct {
+    size_t file_bytes;   /* the image file written */
+    size_t png24_bytes;  /* the same pixels as a 24-bit PNG */
+    size_t raw_bytes;    /* width * height * 3 */
+    int bit_depth;       /* bits per index of a palette PNG; 0 otherwise */
+    double mse, psnr_db; /* PSNR is INFINITY for a perfect copy */
+    double delta_e_mean, delta_e_max; /* CIEDE2000 */
+    const char *palette; /* the palette file written, or NULL */
+} kq_run_metrics;
+
+/* "share", "luminance", "hue" or "cluster"; false for anything else. */
+bool kq_cli_parse_sort(const char *text, kq_palette_order *out);
+
+/* "#rrggbb" or "rrggbb" (hex digits, either case); false otherwise. */
+bool kq_cli_parse_background(const char *text, unsigned char rgb[3]);
+
+/* Refuses a --palette name whose extension names no format (exit 64). */
+int kq_cli_check_palette_name(const kq_cli_options *opts);
+
+/* Writes the recoloured image: a palette PNG for .png and k <= 256 unless
+ * --truecolor, else the format of the extension. Sets m->bit_depth. */
+int kq_cli_write_image(const kq_cli_options *opts, const char *path,
+                       const kq_image *recoloured, const kq_kmeans_result *r,
+                       kq_run_metrics *m);
+
+/* Fills the sizes (of the file at path) and the quality numbers of
+ * recoloured against the clustered input. */
+int kq_cli_measure(const char *path, const kq_image *input,
+                   const kq_image *recoloured, kq_run_metrics *m);
+
+/* Writes the palette file at path (atomically) and records it in m. */
+int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
+                         kq_run_metrics *m);
+
 /* What one k produced, for the reports. */
 typedef struct {
     const char *input;
@@ -66,6 +108,7 @@ typedef struct {
     const char *centroids;   /* NULL when the table went to stdout */
     const kq_kmeans_result *result;
     uint64_t seed;
+    const kq_run_metrics *metrics; /* issue 7; NULL: not measured */
 } kq_run_report;
 
 void kq_report_text(const kq_run_report *report);

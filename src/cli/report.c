@@ -1,11 +1,65 @@
 /* report.c - the summary on stdout: a readable table or JSON. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdio.h>
 
 static double share_of(const kq_kmeans_result *r, int j)
 {
     return r->n ? (double)r->counts[j] / (double)r->n : 0.0;
+}
+
+/* ---- sizes and quality (issue 7) ---- */
+
+static double ratio(size_t part, size_t whole)
+{
+    return whole ? (double)part / (double)whole : 0.0;
+}
+
+static void text_metrics(const kq_run_metrics *m)
+{
+    if (m->bit_depth)
+        printf("size:       %zu bytes, a %d-bit palette PNG", m->file_bytes,
+               m->bit_depth);
+    else
+        printf("size:       %zu bytes", m->file_bytes);
+    printf(" = %.1f%% of the 24-bit PNG (%zu bytes), %.1f%% of raw RGB "
+           "(%zu bytes)\n",
+           100.0 * ratio(m->file_bytes, m->png24_bytes), m->png24_bytes,
+           100.0 * ratio(m->file_bytes, m->raw_bytes), m->raw_bytes);
+    printf("quality:    MSE %.2f, PSNR %.2f dB, Delta E 2000 mean %.2f, "
+           "max %.2f\n",
+           m->mse, m->psnr_db, m->delta_e_mean, m->delta_e_max);
+    if (m->palette)
+        printf("palette:    %s\n", m->palette);
+}
+
+static void json_number(const char *key, double v)
+{
+    if (isfinite(v))
+        printf(",\"%s\":%.17g", key, v);
+    else
+        printf(",\"%s\":null", key); /* JSON has no infinity */
+}
+
+static void json_string(const char *s);
+
+static void json_metrics(const kq_run_metrics *m)
+{
+    printf(",\"file_bytes\":%zu,\"png24_bytes\":%zu,\"raw_bytes\":%zu",
+           m->file_bytes, m->png24_bytes, m->raw_bytes);
+    json_number("ratio_png24", ratio(m->file_bytes, m->png24_bytes));
+    json_number("ratio_raw", ratio(m->file_bytes, m->raw_bytes));
+    printf(",\"bit_depth\":%d", m->bit_depth);
+    json_number("mse", m->mse);
+    json_number("psnr_db", m->psnr_db);
+    json_number("delta_e_mean", m->delta_e_mean);
+    json_number("delta_e_max", m->delta_e_max);
+    printf(",\"palette\":");
+    if (m->palette)
+        json_string(m->palette);
+    else
+        printf("null");
 }
 
 void kq_report_text(const kq_run_report *rep)
@@ -18,6 +72,8 @@ void kq_report_text(const kq_run_report *rep)
            r->n, r->k, (unsigned long long)rep->seed, r->n_iter, r->inertia);
     printf("output:     %s%s%s\n", rep->output, rep->centroids ? ", " : "",
            rep->centroids ? rep->centroids : "");
+    if (rep->metrics)
+        text_metrics(rep->metrics); /* issue 7 */
     printf("cluster        r        g        b  hex        pixels   share\n");
     for (int j = 0; j < r->k; j++) {
         const double *c = &r->centroids[3 * j];
@@ -79,6 +135,8 @@ void kq_report_json(const kq_run_report *rep, bool first, bool last,
         json_string(rep->centroids);
     else
         printf("null");
+    if (rep->metrics)
+        json_metrics(rep->metrics); /* issue 7 */
     putchar(',');
     json_clusters(r);
     printf("}");

@@ -36,6 +36,7 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     kq_load_options lo;
     kq_load_options_default(&lo);
     lo.max_pixels = opts->max_pixels;
+    memcpy(lo.background, opts->background, sizeof lo.background);
     kq_status st = kq_image_load_file(opts->input, &lo, &in->original, err,
                                       sizeof err);
     if (st != KQ_OK)
@@ -102,7 +103,7 @@ static int check_output_names(const kq_cli_options *opts)
                      ".jpg, .jpeg, .bmp or .tga)");
         return KQ_EXIT_USAGE;
     }
-    return KQ_EXIT_OK;
+    return kq_cli_check_palette_name(opts);
 }
 
 /* The default folder is created on demand; named outputs must have one. */
@@ -138,24 +139,32 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
     return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
 }
 
-static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
-                         const char *image_path, const char *table_path)
+/* The image (a palette PNG where it can be), its size and quality
+ * numbers, the table and the palette file (issue 7). */
+static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
+                         const kq_kmeans_result *r, const char *image_path,
+                         const char *table_path, const char *palette_path,
+                         kq_run_metrics *m)
 {
-    char err[ERR_LEN] = "";
     kq_image recoloured = {0};
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
         return fail("recolour", st, NULL);
-    st = kq_image_write_file(image_path, &recoloured, err, sizeof err);
+    int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_measure(image_path, &in->clustered, &recoloured, m);
     kq_image_free(&recoloured);
-    if (st != KQ_OK)
-        return fail(image_path, st, err);
-    return write_centroids(table_path, r);
+    if (code == KQ_EXIT_OK)
+        code = write_centroids(table_path, r);
+    if (code == KQ_EXIT_OK && palette_path)
+        code = kq_cli_write_palette(palette_path, r, m);
+    return code;
 }
 
 static void report(const kq_cli_options *opts, const prepared_input *in,
                    const kq_kmeans_result *r, const char *image_path,
-                   const char *table_path, int k)
+                   const char *table_path, const kq_run_metrics *metrics,
+                   int k)
 {
     bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
     if (opts->quiet || table_on_stdout)
@@ -170,6 +179,7 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         .centroids = table_path,
         .result = r,
         .seed = opts->kmeans.seed,
+        .metrics = metrics,
     };
     if (opts->json)
         kq_report_json(&rep, k == opts->k_first, k == opts->k_last,
@@ -186,16 +196,26 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     params.k = k;
     kq_kmeans_result result = {0};
     kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
-    if (st != KQ_OK)
+    if (st == KQ_OK) /* issue 7: one renumbering that every output sees */
+        st = kq_kmeans_result_sort(&result, opts->sort);
+    if (st != KQ_OK) {
+        kq_kmeans_result_free(&result);
         return fail("k-means", st, NULL);
+    }
     char *image_path = output_path_for(opts, k, sweep);
     char *table_path = centroids_path_for(opts, image_path, k, sweep);
-    int code = image_path ? write_outputs(in, &result, image_path, table_path)
-                          : fail("paths", KQ_ERR_NOMEM, NULL);
+    char *palette_path =
+        opts->palette ? derive_path(opts->palette, NULL, sweep ? k : 0) : NULL;
+    kq_run_metrics metrics = {0};
+    int code = image_path && (palette_path || !opts->palette)
+                   ? write_outputs(opts, in, &result, image_path, table_path,
+                                   palette_path, &metrics)
+                   : fail("paths", KQ_ERR_NOMEM, NULL);
     if (code == KQ_EXIT_OK)
-        report(opts, in, &result, image_path, table_path, k);
+        report(opts, in, &result, image_path, table_path, &metrics, k);
     free(image_path);
     free(table_path);
+    free(palette_path);
     kq_kmeans_result_free(&result);
     return code;
 }

@@ -232,6 +232,148 @@ case_bad_usage() {
   expect_error 64 "option '-k' needs a value" "$PHOTO" -k
 }
 
+# ---- compression, palettes and quality (issue 7) -----------------------
+
+# png_header FILE: "BITDEPTH COLOURTYPE" from the IHDR chunk.
+png_header() { od -An -tu1 -j24 -N2 "$1" | awk '{print $1, $2}'; }
+# png_palette FILE: the PLTE entries as #RRGGBB lines (PLTE follows IHDR).
+png_palette() {
+  local len
+  len=$(od -An -tu1 -j33 -N4 "$1" | awk '{print $1*16777216 + $2*65536 + $3*256 + $4}')
+  od -An -tx1 -v -j41 -N"$len" "$1" | tr -s ' \n' ' ' | tr 'a-f' 'A-F' |
+    awk '{for (i = 1; i + 2 <= NF; i += 3) print "#" $i $(i+1) $(i+2)}'
+}
+csv_hex() { tail -n +2 "$1" | cut -d, -f5; }
+json_field() { grep -o "\"$1\":[^,}]*" j.json | head -1 | cut -d: -f2; }
+
+case_palette_png_bit_depths() {
+  for pair in 2:1 3:2 4:2 5:4 8:4 16:4 17:8; do
+    local k=${pair%:*} depth=${pair#*:}
+    expect_ok -q -k "$k" --size 60x80 "$PHOTO" "i$k.png"
+    [ "$(png_header "i$k.png")" = "$depth 3" ] || die "k=$k: header $(png_header "i$k.png"), expected $depth 3"
+    [ "$(png_palette "i$k.png")" = "$(csv_hex "i$k.csv")" ] || die "k=$k: PLTE is not the table"
+    "$INSPECT" recolor "i$k.png" "i$k.csv" || die "k=$k: pixels are not their centroids"
+    expect_ok -q -k "$k" --size 60x80 --truecolor "$PHOTO" "t$k.png"
+    [ "$(png_header "t$k.png")" = "8 2" ] || die "k=$k: --truecolor header $(png_header "t$k.png")"
+    "$INSPECT" same "i$k.png" "t$k.png" || die "k=$k: palette and truecolor PNGs differ"
+  done
+  expect_ok -q -k 256 --size 64x64 --max-iter 5 "$PHOTO" i256.png
+  [ "$(png_header i256.png)" = "8 3" ] || die "k=256: header $(png_header i256.png)"
+  expect_ok -q -k 257 --size 64x64 --max-iter 5 "$PHOTO" i257.png
+  [ "$(png_header i257.png)" = "8 2" ] || die "k=257 must fall back to 24-bit"
+  "$INSPECT" recolor i257.png i257.csv || die "k=257 pixels"
+}
+
+case_size_and_quality_report() {
+  expect_ok -k 8 "$PHOTO" out.png
+  grep -Eq '^size: +[0-9]+ bytes, a 4-bit palette PNG = [0-9.]+% of the 24-bit PNG \([0-9]+ bytes\), [0-9.]+% of raw RGB \(230400 bytes\)$' .stdout ||
+    die "size line: $(grep size: .stdout)"
+  grep -Eq '^quality: +MSE [0-9.]+, PSNR [0-9.]+ dB, Delta E 2000 mean [0-9.]+, max [0-9.]+$' .stdout ||
+    die "quality line: $(grep quality: .stdout)"
+  expect_ok -k 8 --json "$PHOTO" j.png
+  cp .stdout j.json
+  expect_ok -q -k 8 --truecolor "$PHOTO" t.png
+  [ "$(json_field file_bytes)" -eq "$(stat -c %s j.png)" ] || die "file_bytes is not the file's size"
+  [ "$(json_field png24_bytes)" -eq "$(stat -c %s t.png)" ] || die "png24_bytes $(json_field png24_bytes) is not the 24-bit file's $(stat -c %s t.png)"
+  [ "$(json_field raw_bytes)" -eq 230400 ] || die "raw_bytes"
+  [ "$(json_field bit_depth)" -eq 4 ] || die "bit_depth"
+  [ "$(stat -c %s j.png)" -lt "$(stat -c %s t.png)" ] || die "palette PNG is not smaller"
+  awk -v f="$(json_field file_bytes)" -v p="$(json_field png24_bytes)" -v r="$(json_field ratio_png24)" \
+    -v m="$(json_field mse)" -v s="$(json_field psnr_db)" \
+    -v dm="$(json_field delta_e_mean)" -v dx="$(json_field delta_e_max)" 'BEGIN {
+      if ((r - f / p)^2 > 1e-18) exit 1
+      if ((s - 10 * log(65025 / m) / log(10))^2 > 1e-18) exit 2
+      if (!(m > 0 && dm > 0 && dx >= dm)) exit 3 }' || die "json numbers disagree: $(cat j.json)"
+  cmp -s j.png out.png || die "same run gave other bytes"
+  # Two colours, k=2: a perfect copy, PSNR infinite (null in JSON).
+  printf 'P6\n2 1\n255\n\377\000\000\000\000\377' >rb.ppm
+  expect_ok -k 2 --size native rb.ppm rb.png
+  grep -q "MSE 0.00, PSNR inf dB, Delta E 2000 mean 0.00, max 0.00" .stdout || die "perfect copy: $(cat .stdout)"
+  expect_ok -k 2 --size native --json rb.ppm rb.png
+  grep -q '"mse":0,"psnr_db":null,"delta_e_mean":0,"delta_e_max":0' .stdout || die "perfect copy json: $(cat .stdout)"
+  [ "$(png_header rb.png)" = "1 3" ] || die "k=2 is not 1-bit"
+}
+
+case_palette_files() {
+  expect_ok -q -k 5 --sort luminance --palette pal.txt "$PHOTO" p.png
+  [ "$(cat pal.txt)" = "$(csv_hex p.csv)" ] || die "txt: $(cat pal.txt)"
+  expect_ok -q -k 5 --sort luminance --palette pal.gpl "$PHOTO" p.png
+  [ "$(head -1 pal.gpl)" = "GIMP Palette" ] || die "gpl magic"
+  [ "$(grep -E '^ *[0-9]+ +[0-9]+ +[0-9]+' pal.gpl | awk '{printf "#%02X%02X%02X\n", $1, $2, $3}')" = "$(csv_hex p.csv)" ] || die "gpl colours"
+  expect_ok -q -k 5 --sort luminance --palette pal.css "$PHOTO" p.png
+  [ "$(grep -o -- '--kq-color-[0-9]*: #[0-9A-F]*' pal.css | cut -d' ' -f2)" = "$(csv_hex p.csv)" ] || die "css colours"
+  [ "$(grep -o -- '--kq-color-[0-9]*' pal.css | tr '\n' ' ')" = "--kq-color-0 --kq-color-1 --kq-color-2 --kq-color-3 --kq-color-4 " ] || die "css names"
+  expect_ok -q -k 5 --sort luminance --palette pal.json "$PHOTO" p.png
+  [ "$(grep -o '"hex":"#[0-9A-F]*"' pal.json | cut -d'"' -f4)" = "$(csv_hex p.csv)" ] || die "json colours"
+  expect_ok -q -k 5 --sort luminance --palette pal.csv "$PHOTO" p.png
+  cmp -s pal.csv p.csv || die "csv palette is not the centroid table"
+  expect_ok -q -k 2..3 --palette sw.txt "$PHOTO" sw.png
+  [ "$(wc -l <sw_k2.txt)" -eq 2 ] && [ "$(wc -l <sw_k3.txt)" -eq 3 ] || die "sweep palettes"
+}
+
+# sorted_check ORDER: the table's rounded colours are in ORDER.
+sorted_check() {
+  csv_hex p.csv | awk -v order="$1" '
+    function lin(c) { c /= 255; return c <= 0.04045 ? c / 12.92 : exp(2.4 * log((c + 0.055) / 1.055)) }
+    function hex(s) { return 16 * (index("0123456789ABCDEF", substr(s, 1, 1)) - 1) + index("0123456789ABCDEF", substr(s, 2, 1)) - 1 }
+    {
+      r = hex(substr($1, 2, 2)); g = hex(substr($1, 4, 2)); b = hex(substr($1, 6, 2))
+      if (order == "luminance") key = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+      else {
+        hi = r > g ? (r > b ? r : b) : (g > b ? g : b); lo = r < g ? (r < b ? r : b) : (g < b ? g : b)
+        if (hi == lo) key = -1000 + r / 1000
+        else if (hi == r) { key = 60 * (g - b) / (hi - lo); if (key < 0) key += 360 }
+        else if (hi == g) key = 60 * (b - r) / (hi - lo) + 120
+        else key = 60 * (r - g) / (hi - lo) + 240
+      }
+      if (NR > 1 && key < last) exit 1
+      last = key
+    }' || die "--sort $1: $(csv_hex p.csv | tr '\n' ' ')"
+}
+
+case_sort_orders() {
+  expect_ok -q -k 6 --sort share "$PHOTO" p.png
+  tail -n +2 p.csv | cut -d, -f6 | sort -c -n -r || die "--sort share: $(cut -d, -f6 p.csv)"
+  [ "$(png_palette p.png)" = "$(csv_hex p.csv)" ] || die "share: PLTE order"
+  "$INSPECT" recolor p.png p.csv || die "share: labels not remapped"
+  for order in luminance hue; do
+    expect_ok -q -k 6 --sort "$order" "$PHOTO" p.png
+    sorted_check "$order"
+    [ "$(png_palette p.png)" = "$(csv_hex p.csv)" ] || die "$order: PLTE order"
+    "$INSPECT" recolor p.png p.csv || die "$order: labels not remapped"
+  done
+  expect_ok -q -k 6 "$PHOTO" c.png
+  expect_ok -q -k 6 --sort cluster "$PHOTO" cc.png
+  cmp -s c.csv cc.csv || die "--sort cluster is not the default"
+  "$INSPECT" same c.png p.png || die "sorting changed the image"
+}
+
+case_background() {
+  "$INSPECT" rgba rgba.png || die "cannot write the RGBA fixture"
+  expect_ok -q -k 4 --size native rgba.png w.png
+  [ "$(csv_hex w.csv | sort | tr '\n' ' ')" = "#00FF00 #7F7FFF #FF0000 #FFFFFF " ] || die "white: $(csv_hex w.csv | tr '\n' ' ')"
+  # alpha 128 blue onto #102030: round((0*128 + c*127) / 255) per channel.
+  expect_ok -q -k 4 --size native --background '#102030' rgba.png b.png
+  [ "$(csv_hex b.csv | sort | tr '\n' ' ')" = "#00FF00 #081098 #102030 #FF0000 " ] || die "#102030: $(csv_hex b.csv | tr '\n' ' ')"
+  expect_ok -q -k 4 --size native --background=aBcDeF rgba.png c.png
+  grep -q '#ABCDEF' c.csv || die "bare hex background"
+}
+
+case_bad_compression_options() {
+  expect_error 64 "pal.ase: unsupported palette format" --palette pal.ase "$PHOTO" o.png
+  expect_error 64 "--palette: invalid value ''" --palette "" "$PHOTO" o.png
+  expect_error 64 "--sort: invalid value 'size'" --sort size "$PHOTO" o.png
+  expect_error 64 "--sort: invalid value ''" --sort "" "$PHOTO" o.png
+  expect_error 64 "--background: invalid value '#12345'" --background '#12345' "$PHOTO" o.png
+  expect_error 64 "--background: invalid value '#12345g'" --background '#12345g' "$PHOTO" o.png
+  expect_error 64 "--background: invalid value 'white'" --background white "$PHOTO" o.png
+  expect_error 64 "--background: invalid value '##123456'" --background '##123456' "$PHOTO" o.png
+  # The image comes first, so it exists; the palette fails alone.
+  run -q -k 2 --palette missing/p.gpl "$PHOTO" o.png
+  [ "$status" -eq 73 ] && grep -q "^kquant: missing/p.gpl: No such file or directory$" .stderr ||
+    die "unwritable palette: exit $status, $(cat .stderr)"
+}
+
 fn="case_$case_name"
 declare -F "$fn" >/dev/null || die "no such case"
 "$fn"

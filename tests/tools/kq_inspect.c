@@ -6,12 +6,16 @@
  *   kq_inspect recolor IMAGE CSV     checks every pixel is its row's hex and
  *                                    that the CSV pixel counts match
  *   kq_inspect same IMAGE IMAGE      checks two images decode identically
+ *   kq_inspect rgba FILE.png         writes a 2x2 RGBA PNG: opaque red,
+ *                                    transparent, half-transparent blue
+ *                                    (alpha 128), opaque green (issue 7)
  * Exit status 0 when the check holds, 1 when it does not, 2 on misuse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb_image.h>
+#include <stb_image_write.h>
 
 #define MAX_ROWS 4096
 
@@ -148,6 +152,14 @@ static int check_same(const char *a, const char *b)
     return same ? 0 : 1;
 }
 
+/* issue 7: an input with alpha for the --background tests. */
+static int write_rgba(const char *path)
+{
+    static const unsigned char px[16] = {255, 0, 0, 255,  0, 0, 0, 0,
+                                         0, 0, 255, 128,  0, 255, 0, 255};
+    return stbi_write_png(path, 2, 2, 4, px, 8) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "size") == 0) {
@@ -163,7 +175,9 @@ int main(int argc, char **argv)
         return check_recolor(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "same") == 0)
         return check_same(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "rgba") == 0)
+        return write_rgba(argv[2]);
     fprintf(stderr, "usage: kq_inspect size|colours IMAGE | recolor IMAGE "
-                    "CSV | same A B\n");
+                    "CSV | same A B | rgba FILE\n");
     return 2;
 }

@@ -1,0 +1,141 @@
+/* compression.c - the CLI side of issue 7: palette PNG or 24-bit output,
+ * size and quality numbers, palette files, and the --sort and --background
+ * values. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ERR_LEN 512
+
+static int fail(const char *what, kq_status st, const char *detail)
+{
+    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(st));
+    return kq_cli_exit_code(st);
+}
+
+bool kq_cli_parse_sort(const char *text, kq_palette_order *out)
+{
+    static const struct {
+        const char *name;
+        kq_palette_order order;
+    } names[] = {
+        {"cluster", KQ_ORDER_CLUSTER}, {"share", KQ_ORDER_SHARE},
+        {"luminance", KQ_ORDER_LUMINANCE}, {"hue", KQ_ORDER_HUE},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(text, names[i].name) == 0) {
+            *out = names[i].order;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool kq_cli_parse_background(const char *text, unsigned char rgb[3])
+{
+    if (*text == '#')
+        text++;
+    if (strlen(text) != 6)
+        return false;
+    unsigned char parsed[3];
+    for (int c = 0; c < 3; c++) {
+        int hi = hex_digit(text[2 * c]), lo = hex_digit(text[2 * c + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        parsed[c] = (unsigned char)(hi * 16 + lo);
+    }
+    memcpy(rgb, parsed, 3);
+    return true;
+}
+
+int kq_cli_check_palette_name(const kq_cli_options *opts)
+{
+    if (opts->palette &&
+        kq_palette_format_from_path(opts->palette) == KQ_PALETTE_UNKNOWN) {
+        kq_cli_error(opts->palette, "unsupported palette format (use .gpl, "
+                     ".json, .css, .txt or .csv)");
+        return KQ_EXIT_USAGE;
+    }
+    return KQ_EXIT_OK;
+}
+
+static bool wants_palette_png(const kq_cli_options *opts, const char *path,
+                              int k)
+{
+    return !opts->truecolor && kq_format_from_path(path) == KQ_FORMAT_PNG &&
+           kq_indexed_bit_depth(k) > 0;
+}
+
+static kq_status write_palette_png(const char *path, const kq_image *img,
+                                   const kq_kmeans_result *r, char *err,
+                                   size_t err_len)
+{
+    unsigned char(*palette)[3] = malloc((size_t)r->k * 3);
+    if (!palette)
+        return KQ_ERR_NOMEM;
+    for (int j = 0; j < r->k; j++)
+        kq_centroid_rgb(r, j, palette[j]);
+    kq_status st =
+        kq_indexed_write_png(path, img->width, img->height, r->labels,
+                             (const unsigned char(*)[3])palette, r->k, err,
+                             err_len);
+    free(palette);
+    return st;
+}
+
+int kq_cli_write_image(const kq_cli_options *opts, const char *path,
+                       const kq_image *recoloured, const kq_kmeans_result *r,
+                       kq_run_metrics *m)
+{
+    char err[ERR_LEN] = "";
+    kq_status st;
+    m->bit_depth = 0;
+    if (wants_palette_png(opts, path, r->k)) {
+        st = write_palette_png(path, recoloured, r, err, sizeof err);
+        m->bit_depth = kq_indexed_bit_depth(r->k);
+    } else {
+        st = kq_image_write_file(path, recoloured, err, sizeof err);
+    }
+    return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
+}
+
+int kq_cli_measure(const char *path, const kq_image *input,
+                   const kq_image *recoloured, kq_run_metrics *m)
+{
+    struct stat info;
+    if (stat(path, &info) != 0)
+        return fail(path, KQ_ERR_IO, "written file vanished");
+    m->file_bytes = (size_t)info.st_size;
+    m->raw_bytes = (size_t)recoloured->width * (size_t)recoloured->height * 3;
+    kq_status st = kq_image_png_bytes(recoloured, &m->png24_bytes);
+    if (st == KQ_OK)
+        st = kq_quality_mse(input, recoloured, &m->mse, &m->psnr_db);
+    if (st == KQ_OK)
+        st = kq_quality_delta_e(input, recoloured, &m->delta_e_mean,
+                                &m->delta_e_max);
+    return st == KQ_OK ? KQ_EXIT_OK : fail("quality", st, NULL);
+}
+
+int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
+                         kq_run_metrics *m)
+{
+    char err[ERR_LEN] = "";
+    kq_status st = kq_palette_write_file(path, r, err, sizeof err);
+    if (st != KQ_OK)
+        return fail(path, st, err);
+    m->palette = path;
+    return KQ_EXIT_OK;
+}

@@ -1,0 +1,157 @@
+/* color.c - perceptual colour: sRGB to CIE L*a*b*, CIEDE2000 differences
+ * and relative luminance.
+ *
+ * CIEDE2000 follows the equations of G. Sharma, W. Wu and E. N. Dalal,
+ * "The CIEDE2000 color-difference formula: implementation notes,
+ * supplementary test data, and mathematical observations", Color Research
+ * and Application 30(1), 2005, with kL = kC = kH = 1; angles in degrees. */
+#include "kq_internal.h"
+
+#include <math.h>
+
+#define PI 3.14159265358979323846
+#define POW25_7 6103515625.0 /* 25^7 */
+
+/* sRGB (IEC 61966-2-1) linear RGB -> XYZ. */
+static const double SRGB_TO_XYZ[3][3] = {
+    {0.4124564, 0.3575761, 0.1804375},
+    {0.2126729, 0.7151522, 0.0721750},
+    {0.0193339, 0.1191920, 0.9503041},
+};
+
+static double degrees(double radians) { return radians * (180.0 / PI); }
+static double radians(double deg) { return deg * (PI / 180.0); }
+
+/* The sRGB transfer curve undone: 8-bit value -> linear light 0..1. */
+static double linearise(unsigned char v)
+{
+    double c = v / 255.0;
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+/* CIE's f(t) of the L*a*b* definition. */
+static double lab_f(double t)
+{
+    const double delta = 6.0 / 29.0;
+    return t > delta * delta * delta ? cbrt(t)
+                                     : t / (3.0 * delta * delta) + 4.0 / 29.0;
+}
+
+static void linear_to_lab(const double lin[3], double lab[3])
+{
+    double f[3];
+    for (int row = 0; row < 3; row++) {
+        const double *m = SRGB_TO_XYZ[row];
+        double white = m[0] + m[1] + m[2]; /* XYZ of RGB white, row-wise */
+        f[row] = lab_f((m[0] * lin[0] + m[1] * lin[1] + m[2] * lin[2]) /
+                       white);
+    }
+    lab[0] = 116.0 * f[1] - 16.0;
+    lab[1] = 500.0 * (f[0] - f[1]);
+    lab[2] = 200.0 * (f[1] - f[2]);
+}
+
+void kq_color_srgb_to_lab(const unsigned char rgb[3], double lab_out[3])
+{
+    double lin[3] = {linearise(rgb[0]), linearise(rgb[1]), linearise(rgb[2])};
+    linear_to_lab(lin, lab_out);
+}
+
+double kq_color_luminance(const unsigned char rgb[3])
+{
+    return 0.2126 * linearise(rgb[0]) + 0.7152 * linearise(rgb[1]) +
+           0.0722 * linearise(rgb[2]);
+}
+
+/* Hue angle in degrees 0..360 of (a, b); 0 for the achromatic axis. */
+static double hue_angle(double b, double a)
+{
+    if (a == 0.0 && b == 0.0)
+        return 0.0;
+    double h = degrees(atan2(b, a));
+    return h < 0.0 ? h + 360.0 : h;
+}
+
+/* One colour after the paper's steps 1-2: C', h'. */
+typedef struct {
+    double L, c, h;
+} lch_prime;
+
+static lch_prime to_prime(const double lab[3], double g)
+{
+    double a = (1.0 + g) * lab[1];
+    return (lch_prime){lab[0], sqrt(a * a + lab[2] * lab[2]),
+                       hue_angle(lab[2], a)};
+}
+
+/* Delta h' (eq. 10) and the mean hue h-bar' (eq. 14). */
+static void hue_terms(lch_prime p1, lch_prime p2, double *dh, double *h_mean)
+{
+    double diff = p2.h - p1.h, sum = p1.h + p2.h;
+    if (p1.c * p2.c == 0.0) {
+        *dh = 0.0;
+        *h_mean = sum;
+        return;
+    }
+    *dh = diff > 180.0 ? diff - 360.0 : diff < -180.0 ? diff + 360.0 : diff;
+    if (fabs(diff) <= 180.0)
+        *h_mean = sum / 2.0;
+    else
+        *h_mean = sum < 360.0 ? (sum + 360.0) / 2.0 : (sum - 360.0) / 2.0;
+}
+
+double kq_color_ciede2000(const double lab1[3], const double lab2[3])
+{
+    double c_mean = (hypot(lab1[1], lab1[2]) + hypot(lab2[1], lab2[2])) / 2;
+    double c7 = pow(c_mean, 7.0);
+    double g = 0.5 * (1.0 - sqrt(c7 / (c7 + POW25_7)));
+    lch_prime p1 = to_prime(lab1, g), p2 = to_prime(lab2, g);
+
+    double dh, h_mean;
+    hue_terms(p1, p2, &dh, &h_mean);
+    double dL = p2.L - p1.L, dC = p2.c - p1.c;
+    double dH = 2.0 * sqrt(p1.c * p2.c) * sin(radians(dh / 2.0));
+
+    double L_mean = (p1.L + p2.L) / 2.0, cp_mean = (p1.c + p2.c) / 2.0;
+    double t = 1.0 - 0.17 * cos(radians(h_mean - 30.0)) +
+               0.24 * cos(radians(2.0 * h_mean)) +
+               0.32 * cos(radians(3.0 * h_mean + 6.0)) -
+               0.20 * cos(radians(4.0 * h_mean - 63.0));
+    double d_theta = 30.0 * exp(-pow((h_mean - 275.0) / 25.0, 2.0));
+    double cp7 = pow(cp_mean, 7.0);
+    double r_c = 2.0 * sqrt(cp7 / (cp7 + POW25_7));
+    double l50 = (L_mean - 50.0) * (L_mean - 50.0);
+    double s_l = 1.0 + 0.015 * l50 / sqrt(20.0 + l50);
+    double s_c = 1.0 + 0.045 * cp_mean;
+    double s_h = 1.0 + 0.015 * cp_mean * t;
+    double r_t = -sin(radians(2.0 * d_theta)) * r_c;
+
+    double tl = dL / s_l, tc = dC / s_c, th = dH / s_h;
+    return sqrt(tl * tl + tc * tc + th * th + r_t * tc * th);
+}
+
+kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
+                             double *mean, double *max)
+{
+    if (a->width != b->width || a->height != b->height || !a->rgb || !b->rgb)
+        return KQ_ERR_ARGUMENT;
+    double lin[256];
+    for (int v = 0; v < 256; v++)
+        lin[v] = linearise((unsigned char)v);
+    size_t n = (size_t)a->width * (size_t)a->height;
+    double sum = 0.0, worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *pa = &a->rgb[3 * i], *pb = &b->rgb[3 * i];
+        double la[3] = {lin[pa[0]], lin[pa[1]], lin[pa[2]]};
+        double lb[3] = {lin[pb[0]], lin[pb[1]], lin[pb[2]]};
+        double lab_a[3], lab_b[3];
+        linear_to_lab(la, lab_a);
+        linear_to_lab(lb, lab_b);
+        double d = kq_color_ciede2000(lab_a, lab_b);
+        sum += d;
+        worst = d > worst ? d : worst;
+    }
+    *mean = n ? sum / (double)n : 0.0;
+    *max = worst;
+    return KQ_OK;
+}

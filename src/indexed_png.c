@@ -1,0 +1,175 @@
+/* indexed_png.c - the k-colour image as a palette PNG (libpng): k palette
+ * entries plus 1, 2, 4 or 8 bits per pixel instead of 24.
+ *
+ * libpng reports errors by longjmp. Everything the error path needs is
+ * set up before setjmp and not changed after it, and the encoder writes
+ * into an atomic temporary file, so a failure leaves no partial output. */
+#include "kq_internal.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <png.h>
+#include <stb_image_write.h>
+
+#define PNG_MAX_PALETTE 256
+#define ZLIB_BEST_COMPRESSION 9
+
+int kq_indexed_bit_depth(int k)
+{
+    if (k < 1 || k > PNG_MAX_PALETTE)
+        return 0;
+    if (k <= 2)
+        return 1;
+    if (k <= 4)
+        return 2;
+    return k <= 16 ? 4 : 8;
+}
+
+/* What one encoding needs; filled before libpng is called. */
+typedef struct {
+    int width, height, depth, k;
+    const int32_t *labels;
+    const unsigned char (*palette)[3];
+    unsigned char *row;     /* one packed row */
+    char message[256];      /* libpng's reason when it fails */
+} indexed_job;
+
+static void on_png_error(png_structp png, png_const_charp message)
+{
+    indexed_job *job = png_get_error_ptr(png);
+    snprintf(job->message, sizeof job->message, "%s", message);
+    png_longjmp(png, 1);
+}
+
+static void on_png_warning(png_structp png, png_const_charp message)
+{
+    (void)png; /* the library never prints */
+    (void)message;
+}
+
+/* Packs row y's labels MSB first, as PNG wants sub-byte pixels. */
+static void pack_row(const indexed_job *job, int y)
+{
+    const int32_t *labels = job->labels + (size_t)y * (size_t)job->width;
+    int per_byte = 8 / job->depth;
+    size_t bytes = ((size_t)job->width + (size_t)per_byte - 1) /
+                   (size_t)per_byte;
+    memset(job->row, 0, bytes);
+    for (int x = 0; x < job->width; x++) {
+        int shift = 8 - job->depth * (x % per_byte + 1);
+        job->row[x / per_byte] |= (unsigned char)(labels[x] << shift);
+    }
+}
+
+static void set_header(png_structp png, png_infop info, const indexed_job *job)
+{
+    png_set_user_limits(png, INT_MAX, INT_MAX); /* our caller sets limits */
+    png_set_IHDR(png, info, (png_uint_32)job->width,
+                 (png_uint_32)job->height, job->depth, PNG_COLOR_TYPE_PALETTE,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_color entries[PNG_MAX_PALETTE];
+    for (int j = 0; j < job->k; j++)
+        entries[j] = (png_color){job->palette[j][0], job->palette[j][1],
+                                 job->palette[j][2]};
+    png_set_PLTE(png, info, entries, job->k);
+    /* Filters rarely help indices (PNG spec's advice for palette images). */
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_compression_level(png, ZLIB_BEST_COMPRESSION);
+}
+
+/* Returns 1 when the whole image went to stream, 0 on failure (with
+ * job->message set when libpng said why). */
+static int encode(FILE *stream, indexed_job *job)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, job,
+                                              on_png_error, on_png_warning);
+    if (!png)
+        return 0;
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        return 0;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        return 0;
+    }
+    png_init_io(png, stream);
+    set_header(png, info, job);
+    png_write_info(png, info);
+    for (int y = 0; y < job->height; y++) {
+        pack_row(job, y);
+        png_write_row(png, job->row);
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 1;
+}
+
+static kq_status check_job(const indexed_job *job, char *err, size_t err_len)
+{
+    if (job->depth == 0)
+        return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
+                       "an indexed PNG holds 1 to 256 colours, not %d",
+                       job->k);
+    if (job->width < 1 || job->height < 1 || !job->labels || !job->palette)
+        return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
+                       "bad image size %dx%d or missing data", job->width,
+                       job->height);
+    size_t n = (size_t)job->width * (size_t)job->height;
+    for (size_t i = 0; i < n; i++)
+        if (job->labels[i] < 0 || job->labels[i] >= job->k)
+            return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
+                           "pixel %zu has label %ld outside 0..%d", i,
+                           (long)job->labels[i], job->k - 1);
+    return KQ_OK;
+}
+
+kq_status kq_indexed_write_png(const char *path, int width, int height,
+                               const int32_t *labels,
+                               const unsigned char (*palette)[3], int k,
+                               char *err, size_t err_len)
+{
+    indexed_job job = {width, height, kq_indexed_bit_depth(k), k, labels,
+                       palette, NULL, ""};
+    kq_status st = check_job(&job, err, err_len);
+    if (st != KQ_OK)
+        return st;
+    job.row = malloc((size_t)width); /* >= the packed row at any depth */
+    if (!job.row)
+        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    kq_atomic_file *file;
+    st = kq_atomic_open(path, &file, err, err_len);
+    if (st == KQ_OK && !encode(kq_atomic_stream(file), &job)) {
+        kq_atomic_abort(file);
+        st = kq_fail(KQ_ERR_IO, err, err_len, "PNG encoder failed: %s",
+                     job.message[0] ? job.message : "out of memory");
+    } else if (st == KQ_OK) {
+        st = kq_atomic_commit(file, err, err_len);
+    }
+    free(job.row);
+    return st;
+}
+
+static void count_bytes(void *context, void *data, int size)
+{
+    (void)data;
+    *(size_t *)context += (size_t)size;
+}
+
+kq_status kq_image_png_bytes(const kq_image *img, size_t *bytes_out)
+{
+    if (!img->rgb || img->width < 1 || img->height < 1 ||
+        img->width > INT_MAX / 3)
+        return KQ_ERR_ARGUMENT;
+    size_t bytes = 0;
+    /* The call write.c makes for .png, so the numbers compare like for like. */
+    if (!stbi_write_png_to_func(count_bytes, &bytes, img->width, img->height,
+                                3, img->rgb, img->width * 3))
+        return KQ_ERR_NOMEM; /* stb fails only when memory runs out */
+    *bytes_out = bytes;
+    return KQ_OK;
+}
