@@ -3,7 +3,7 @@
 # through sudo when not root).
 set -eu
 packages="build-essential cmake pkg-config libstb-dev libcurl4-openssl-dev
-libcmocka-dev"
+libcmocka-dev ca-certificates openssl" # fetch: CA store for https; openssl for the TLS test
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -qq
