@@ -310,9 +310,10 @@ static kq_status http_failure(const transfer *t, char *err, size_t err_len)
 static kq_status timeout_failure(CURL *h, const kq_fetch_options *o,
                                  const transfer *t, char *err, size_t err_len)
 {
-    curl_off_t connected_us = 0;
-    curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected_us);
-    if (connected_us == 0) {
+    /* Zero until the connection (TCP, and TLS for https) was ready. */
+    curl_off_t ready_us = 0;
+    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
+    if (ready_us == 0) {
         long limit = o->connect_timeout_ms < o->timeout_ms
                          ? o->connect_timeout_ms : o->timeout_ms;
         return kq_fail(KQ_ERR_NETWORK_TEMP, err, err_len,

@@ -497,6 +497,23 @@ static void silent_server_times_out(void **state)
     print_message("timeout 1 s: gave up after %.3f s\n", r.seconds);
 }
 
+/* The test server does not speak TLS: it waits for an HTTP request that
+ * never comes, so the handshake stalls and the connect phase times out. */
+static void stalled_tls_handshake_times_out(void **state)
+{
+    server *s = *state;
+    kq_fetch_options o;
+    kq_fetch_options_default(&o);
+    o.timeout_ms = 5000;
+    o.connect_timeout_ms = 1000;
+    char url[128];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/photo.png", s->port);
+    fetch_result r = fetch_with(url, &o);
+    assert_int_equal(r.status, KQ_ERR_NETWORK_TEMP);
+    assert_string_equal(r.err, "timed out: no connection within 1 s");
+    assert_true(r.seconds >= 0.95 && r.seconds < 30.0);
+}
+
 /* ---- connection failures -------------------------------------------------- */
 
 /* A loopback port that was free a moment ago: bound, then closed. */
@@ -645,6 +662,7 @@ int main(void)
         cmocka_unit_test(declared_length_over_max_bytes_reads_no_body),
         cmocka_unit_test(body_of_exactly_max_bytes_is_accepted),
         cmocka_unit_test(silent_server_times_out),
+        cmocka_unit_test(stalled_tls_handshake_times_out),
         cmocka_unit_test(refused_connection_is_named),
         cmocka_unit_test(unresolvable_host_is_named),
         cmocka_unit_test(short_body_is_a_network_error),
