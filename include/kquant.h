@@ -293,6 +293,54 @@ kq_status kq_palette_write(FILE *stream, kq_palette_format format,
 kq_status kq_palette_write_file(const char *path,
                                 const kq_kmeans_result *result, char *err,
                                 size_t err_len);
+/* ---- fetching an input over HTTP(S) (fetch.c; issue 3) ---------------- */
+
+#define KQ_FETCH_DEFAULT_CONNECT_TIMEOUT_MS 10000L /* 10 s to connect */
+#define KQ_FETCH_DEFAULT_TIMEOUT_MS 60000L         /* 60 s in all */
+#define KQ_FETCH_DEFAULT_MAX_BYTES ((size_t)64 << 20) /* 64 MiB of body */
+#define KQ_FETCH_MAX_REDIRECTS 5
+
+typedef struct {
+    long connect_timeout_ms; /* limit for connecting (DNS, TCP, TLS) */
+    long timeout_ms;         /* limit for the whole transfer */
+    size_t max_bytes;        /* the body may not be larger than this */
+    const char *user_agent;  /* NULL: "kquant/<KQ_VERSION>" */
+} kq_fetch_options;
+
+/* What a transfer did; filled on success and on failure. */
+typedef struct {
+    long http_status;       /* status of the last response; 0 if none */
+    size_t bytes_received;  /* body bytes that arrived, including the ones
+                               past max_bytes that ended the transfer */
+    int redirects;          /* redirects followed */
+    char content_type[64];  /* the last response's Content-Type
+                               (printable ASCII, may be cut short) */
+} kq_fetch_info;
+
+/* Fills *opts with the defaults: 10 s to connect, 60 s in all, 64 MiB. */
+void kq_fetch_options_default(kq_fetch_options *opts);
+
+/* Sets up the HTTP library for the process. Call once, before any thread
+ * starts and before kq_fetch_url; pair with kq_fetch_global_cleanup. */
+kq_status kq_fetch_global_init(void);
+void kq_fetch_global_cleanup(void);
+
+/* Downloads url into memory. Only http:// and https:// are accepted, for
+ * the URL itself (refused with KQ_ERR_ARGUMENT before any connection) and
+ * for each of at most KQ_FETCH_MAX_REDIRECTS redirects. TLS certificates
+ * are always verified. The transfer stops as soon as the body passes
+ * opts->max_bytes (KQ_ERR_INPUT_TOO_LARGE). Non-2xx responses, DNS,
+ * connection and TLS failures give KQ_ERR_NETWORK, timeouts
+ * KQ_ERR_NETWORK_TEMP; err then names the cause ("HTTP 404 Not Found").
+ * opts may be NULL (defaults), info may be NULL. On success *data_out
+ * holds *len_out bytes (possibly 0): free with kq_fetch_free. On failure
+ * *data_out is NULL. */
+kq_status kq_fetch_url(const char *url, const kq_fetch_options *opts,
+                       unsigned char **data_out, size_t *len_out,
+                       kq_fetch_info *info_out, char *err, size_t err_len);
+
+/* Frees a buffer from kq_fetch_url; accepts NULL. */
+void kq_fetch_free(unsigned char *data);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,8 @@
 # through sudo when not root).
 set -eu
 packages="build-essential cmake pkg-config libstb-dev libcurl4-openssl-dev
-libcmocka-dev libpng-dev"
+libcmocka-dev libpng-dev ca-certificates openssl"
+# ca-certificates: the CA store for https; openssl: the TLS test's server
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -qq

@@ -52,9 +52,17 @@ static kq_status check_header(const unsigned char *data, size_t len,
     if (len > INT_MAX)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "file of %zu bytes is too large", len);
-    if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp))
+    if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp)) {
+        /* issue 3: name what the data is when its magic bytes tell */
+        const char *what = kq_sniff_unsupported(data, len);
+        if (what)
+            return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                           "not a supported image: %s (kquant reads PNG, "
+                           "JPEG, GIF, BMP, TGA, PSD, HDR, PIC and PNM)",
+                           what);
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "not a supported image (%s)", stbi_failure_reason());
+    }
     size_t pixels;
     if (w <= 0 || h <= 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,

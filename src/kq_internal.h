@@ -47,4 +47,11 @@ uint64_t kq_rng_below(kq_rng *rng, uint64_t n);
 /* A uniform double in [0, 1) with 53 random bits (numpy's random_sample). */
 double kq_rng_uniform(kq_rng *rng);
 
+/* ---- recognising data by its first bytes (sniff.c; issue 3) ---- */
+
+/* A phrase naming what data holds when its magic bytes say so and stb_image
+ * cannot decode it ("a WebP image", "an HTML page"), for error messages;
+ * NULL when the data is a format stb_image reads or is not recognised. */
+const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
+
 #endif /* KQ_INTERNAL_H */

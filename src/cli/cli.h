@@ -44,6 +44,11 @@ typedef struct {
     bool quiet;
     bool show_help;
     bool show_version;
+    /* fetch (issue 3): --url input, download limits, --save-input */
+    const char *url;         /* download the input (input is then the URL) */
+    long timeout_ms;         /* whole download, --timeout */
+    size_t max_bytes;        /* largest body accepted, --max-bytes */
+    const char *save_input;  /* write the resized input here; NULL: not */
 } kq_cli_options;
 
 /* Parses argv into *opts. Returns KQ_EXIT_OK, or KQ_EXIT_USAGE after
@@ -58,6 +63,15 @@ void kq_cli_error(const char *what, const char *fmt, ...)
 
 /* The exit code documented for a library status. */
 int kq_cli_exit_code(kq_status status);
+
+/* fetch (issue 3), fetch_input.c: each prints its one error line and
+ * returns the exit code. kq_cli_fetch_input downloads opts->url and decodes
+ * it into *out; kq_cli_check_save_input refuses an unknown --save-input
+ * format; kq_cli_save_input writes img there when asked. */
+int kq_cli_fetch_input(const kq_cli_options *opts, const kq_load_options *lo,
+                       kq_image *out);
+int kq_cli_check_save_input(const kq_cli_options *opts);
+int kq_cli_save_input(const kq_cli_options *opts, const kq_image *img);
 
 /* Runs the whole job; returns the exit code. */
 int kq_cli_run(const kq_cli_options *opts);

@@ -17,5 +17,13 @@ int main(int argc, char **argv)
         printf("kquant %s\n", KQ_VERSION);
         return KQ_EXIT_OK;
     }
-    return kq_cli_run(&opts);
+    /* fetch (issue 3): libcurl's process-wide setup, once, before the run */
+    if (opts.url && kq_fetch_global_init() != KQ_OK) {
+        kq_cli_error("libcurl", "cannot initialise");
+        return KQ_EXIT_SOFTWARE;
+    }
+    code = kq_cli_run(&opts);
+    if (opts.url)
+        kq_fetch_global_cleanup();
+    return code;
 }

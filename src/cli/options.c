@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #define MAX_SEED 4294967295LL /* numpy's RandomState takes 0..2^32-1 */
 #define MAX_ITER 1000000
 #define MAX_PIXELS_LIMIT 1000000000000LL /* far above any memory here */
+#define MAX_TIMEOUT_S 86400.0 /* fetch (issue 3): a day */
 
 enum {
     OPT_CENTROIDS = 256,
@@ -29,7 +31,12 @@ enum {
     OPT_TRUECOLOR,
     OPT_PALETTE,
     OPT_SORT,
-    OPT_BACKGROUND
+    OPT_BACKGROUND,
+    /* fetch (issue 3) */
+    OPT_URL,
+    OPT_TIMEOUT,
+    OPT_MAX_BYTES,
+    OPT_SAVE_INPUT
 };
 
 static const struct option long_options[] = {
@@ -48,6 +55,11 @@ static const struct option long_options[] = {
     {"palette", required_argument, NULL, OPT_PALETTE},
     {"sort", required_argument, NULL, OPT_SORT},
     {"background", required_argument, NULL, OPT_BACKGROUND},
+    /* fetch (issue 3) */
+    {"url", required_argument, NULL, OPT_URL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"save-input", required_argument, NULL, OPT_SAVE_INPUT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -58,6 +70,7 @@ void kq_cli_print_help(void)
 {
     printf(
         "Usage: kquant [options] INPUT [OUTPUT]\n"
+        "       kquant [options] --url URL [OUTPUT]\n"
         "Recolour an image with its k most representative colours "
         "(k-means).\n"
         "\n"
@@ -84,6 +97,14 @@ void kq_cli_print_help(void)
         "                         luminance (dark first), hue (greys first)\n"
         "      --background COLOR #rrggbb that transparent pixels are blended\n"
         "                         onto before clustering (default #ffffff)\n"
+        /* fetch (issue 3) */
+        "      --url URL          download the input over http or https\n"
+        "                         (redirects: at most 5, http/https only)\n"
+        "      --timeout SECONDS  download time limit (default 60; connecting\n"
+        "                         gets at most 10 of them)\n"
+        "      --max-bytes N      largest download accepted (default 67108864,\n"
+        "                         64 MiB)\n"
+        "      --save-input FILE  also write the resized input image to FILE\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
@@ -97,7 +118,8 @@ void kq_cli_print_help(void)
         "Exit codes: 0 ok, 64 bad usage, 65 bad input data (not an image,\n"
         "too large, k above the pixel count), 66 input missing or "
         "unreadable,\n"
-        "69 network failure, 70 internal error, 73 cannot create output,\n"
+        "69 network failure (DNS, connection, TLS, HTTP status, redirect),\n"
+        "70 internal error, 73 cannot create output,\n"
         "74 write error, 75 temporary network failure (timeout).\n");
 }
 
@@ -189,6 +211,27 @@ static bool parse_max_pixels(const char *text, size_t *out)
     return true;
 }
 
+/* fetch (issue 3): --timeout in seconds (fractions allowed), kept in ms. */
+static bool parse_timeout(const char *text, long *ms_out)
+{
+    double seconds;
+    if (!parse_tol(text, &seconds) || seconds < 0.001 ||
+        seconds > MAX_TIMEOUT_S)
+        return false;
+    *ms_out = (long)(seconds * 1000.0 + 0.5);
+    return true;
+}
+
+/* fetch (issue 3): --max-bytes; stb_image reads at most INT_MAX bytes. */
+static bool parse_max_bytes(const char *text, size_t *out)
+{
+    long long v;
+    if (!parse_integer(text, 1, INT_MAX, &v))
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
 static void set_defaults(kq_cli_options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -198,6 +241,8 @@ static void set_defaults(kq_cli_options *opts)
     kq_kmeans_params_default(&opts->kmeans);
     opts->max_pixels = KQ_DEFAULT_MAX_PIXELS;
     memset(opts->background, 255, sizeof opts->background); /* issue 7 */
+    opts->timeout_ms = KQ_FETCH_DEFAULT_TIMEOUT_MS; /* fetch (issue 3) */
+    opts->max_bytes = KQ_FETCH_DEFAULT_MAX_BYTES;
 }
 
 /* Applies one option; false when its value is malformed. */
@@ -220,6 +265,11 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_PALETTE: opts->palette = arg; return *arg != '\0';
     case OPT_SORT: return kq_cli_parse_sort(arg, &opts->sort);
     case OPT_BACKGROUND: return kq_cli_parse_background(arg, opts->background);
+    /* fetch (issue 3) */
+    case OPT_URL: opts->url = arg; return *arg != '\0';
+    case OPT_TIMEOUT: return parse_timeout(arg, &opts->timeout_ms);
+    case OPT_MAX_BYTES: return parse_max_bytes(arg, &opts->max_bytes);
+    case OPT_SAVE_INPUT: opts->save_input = arg; return *arg != '\0';
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;
@@ -241,6 +291,17 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
     int left = argc - optind;
     if (opts->show_help || opts->show_version)
         return KQ_EXIT_OK;
+    if (opts->url) { /* fetch (issue 3): the one operand is OUTPUT */
+        if (left > 1 || (left == 1 && opts->output)) {
+            kq_cli_error("usage", "too many arguments: --url replaces INPUT "
+                         "(try 'kquant --help')");
+            return KQ_EXIT_USAGE;
+        }
+        opts->input = opts->url;
+        if (left == 1)
+            opts->output = argv[optind];
+        return KQ_EXIT_OK;
+    }
     if (left < 1) {
         kq_cli_error("usage", "no input image given (try 'kquant --help')");
         return KQ_EXIT_USAGE;

@@ -37,10 +37,17 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     kq_load_options_default(&lo);
     lo.max_pixels = opts->max_pixels;
     memcpy(lo.background, opts->background, sizeof lo.background);
-    kq_status st = kq_image_load_file(opts->input, &lo, &in->original, err,
-                                      sizeof err);
-    if (st != KQ_OK)
-        return fail(opts->input, st, err);
+    kq_status st = KQ_OK;
+    if (opts->url) { /* fetch (issue 3): download instead of reading */
+        int code = kq_cli_fetch_input(opts, &lo, &in->original);
+        if (code != KQ_EXIT_OK)
+            return code;
+    } else {
+        st = kq_image_load_file(opts->input, &lo, &in->original, err,
+                                sizeof err);
+        if (st != KQ_OK)
+            return fail(opts->input, st, err);
+    }
     int w = opts->native_size ? in->original.width : opts->width;
     int h = opts->native_size ? in->original.height : opts->height;
     st = kq_image_resize(&in->original, w, h, &in->clustered);
@@ -223,10 +230,14 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
 int kq_cli_run(const kq_cli_options *opts)
 {
     int code = check_output_names(opts);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_save_input(opts); /* fetch (issue 3) */
     if (code != KQ_EXIT_OK)
         return code;
     prepared_input in = {0};
     code = prepare(opts, &in);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_save_input(opts, &in.clustered); /* fetch (issue 3) */
     if (code == KQ_EXIT_OK)
         code = ensure_default_folder(opts);
     for (int k = opts->k_first; code == KQ_EXIT_OK && k <= opts->k_last; k++)

@@ -374,6 +374,231 @@ case_bad_compression_options() {
     die "unwritable palette: exit $status, $(cat .stderr)"
 }
 
+# ---- fetch (issue 3): --url, only against servers started here on 127.0.0.1
+
+SERVER=$(dirname "$INSPECT")/kq_test_server
+
+# start_server: serves www/ (photo.png, and photo.jpg made from it) from
+# kq_test_server on a loopback port; sets BASE. The server ends itself
+# after 60 s whatever happens; the EXIT trap stops it sooner.
+start_server() {
+  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+  mkdir -p www
+  cp "$PHOTO" www/photo.png
+  # the photo as a JPEG, at its own size (k=1 makes this quick)
+  "$KQ" -q -k 1 --size native --save-input www/photo.jpg --centroids - \
+    "$PHOTO" scratch.png >/dev/null || die "cannot make photo.jpg"
+  rm -f scratch.png
+  "$SERVER" --root www --lifetime 60 >server.log &
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
+  local port="" _
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^port //p' server.log)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || die "the test server did not start"
+  BASE=http://127.0.0.1:$port
+}
+
+# wait_log PATTERN: the server's log line matching PATTERN (10 s at most).
+wait_log() {
+  local _
+  for _ in $(seq 100); do
+    grep -E "$1" server.log && return 0
+    sleep 0.1
+  done
+  die "the server never logged '$1'"
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+case_url_png_same_as_file() {
+  start_server
+  expect_ok --url "$BASE/photo.png" -k 8 u.png
+  grep -q "^input: *$BASE/photo.png (600x400)" .stdout || die "summary: $(cat .stdout)"
+  expect_ok www/photo.png -k 8 f.png
+  cmp -s u.png f.png || die "URL and file give different images"
+  cmp -s u.csv f.csv || die "URL and file give different tables"
+}
+
+# The issue's acceptance check, with the default output name.
+case_url_jpeg_same_as_file() {
+  start_server
+  mkdir from_url from_file
+  cd from_url || die "cd"
+  expect_ok --url "$BASE/photo.jpg" -k 8
+  cd ../from_file || die "cd"
+  expect_ok ../www/photo.jpg -k 8
+  cd .. || die "cd"
+  for f in image_output_k8.png image_output_k8.csv; do
+    [ -f "from_url/output/$f" ] || die "no output/$f for the URL"
+    cmp -s "from_url/output/$f" "from_file/output/$f" || die "$f differs"
+  done
+}
+
+case_url_json() {
+  start_server
+  expect_ok --url "$BASE/photo.png?x=\"q\"" -k 2 --json j.png
+  grep -q "^{\"input\":\"$BASE/photo.png?x=\\\\\"q\\\\\"\",\"input_width\":600," .stdout ||
+    die "json: $(cat .stdout)"
+}
+
+case_url_save_input() {
+  start_server
+  mkdir images_input
+  expect_ok -q --url "$BASE/photo.png" -k 2 --save-input images_input/resized_image_from_url.jpg u.png
+  [ "$("$INSPECT" size images_input/resized_image_from_url.jpg)" = "240 320" ] || die "saved jpg size"
+  expect_ok -q --url "$BASE/photo.png" -k 2 --save-input url_in.png u.png
+  expect_ok -q www/photo.png -k 2 --size 60x80 --save-input file_in.png f.png
+  [ "$("$INSPECT" size file_in.png)" = "60 80" ] || die "file input not saved at 60x80"
+  expect_ok -q www/photo.png -k 2 --save-input file_in.png f.png
+  cmp -s url_in.png file_in.png || die "saved inputs differ between URL and file"
+  expect_error 64 "in.gif: unsupported format for --save-input" --url "$BASE/photo.png" --save-input in.gif o.png
+  expect_error 73 "nodir/in.png: No such file or directory" --url "$BASE/photo.png" --save-input nodir/in.png o.png
+}
+
+case_url_http_errors() {
+  start_server
+  expect_error 69 "$BASE/status/404: HTTP 404 Not Found\$" --url "$BASE/status/404" -k 3 o.png
+  expect_error 69 "$BASE/status/500: HTTP 500 Internal Server Error\$" --url "$BASE/status/500" -k 3
+  expect_error 69 ": HTTP 404 Not Found\$" --url "$BASE/missing.png"
+  [ ! -e output ] || die "the default output folder was created"
+}
+
+case_url_redirects() {
+  start_server
+  expect_ok -q --url "$BASE/redirect/3/photo.png" -k 4 r.png
+  expect_ok -q www/photo.png -k 4 f.png
+  cmp -s r.png f.png || die "redirected download differs from the file"
+  [ "$(grep -c '^request .* /redirect/' server.log)" -eq 3 ] || die "not 3 redirects"
+  expect_error 69 "more than 5 redirects" --url "$BASE/redirect/6/photo.png" o.png
+}
+
+case_url_redirect_to_file() {
+  start_server
+  expect_error 69 "$BASE/to-file: refused redirect to 'file:///etc/passwd' \(only http and https are followed\)" \
+    --url "$BASE/to-file" o.png
+  expect_error 69 "refused redirect to 'ftp://127.0.0.1:" --url "$BASE/to-ftp" o.png
+}
+
+case_url_schemes_refused() {
+  start_server
+  local port=${BASE##*:} before
+  expect_error 64 "file:///etc/passwd: refused URL scheme 'file' \(only http and https are allowed\)" \
+    --url file:///etc/passwd o.png
+  before=$(grep -c '^request' server.log)
+  for scheme in ftp gopher dict telnet ldap; do
+    expect_error 64 "refused URL scheme '$scheme'" --url "$scheme://127.0.0.1:$port/photo.png"
+  done
+  [ "$(grep -c '^request' server.log)" -eq "$before" ] || die "a refused URL reached the server"
+  expect_error 64 "must start with http:// or https://" --url "127.0.0.1:$port/photo.png"
+}
+
+case_url_max_bytes() {
+  start_server
+  local t0 t1 line sent
+  t0=$(now_ms)
+  expect_error 65 "$BASE/huge: download stopped: the body is larger than the limit of 100000 bytes; see --max-bytes" \
+    --max-bytes 100000 --url "$BASE/huge" o.png
+  t1=$(now_ms)
+  line=$(wait_log '^sent /huge ')
+  sent=$(echo "$line" | cut -d' ' -f3)
+  [ "$(echo "$line" | cut -d' ' -f4)" = stopped ] || die "server: $line"
+  # 1 GiB on offer; what got out is the limit plus socket buffers at most
+  [ "$sent" -lt $((32 << 20)) ] || die "server sent $sent bytes"
+  echo "max-bytes 100000: server sent $sent of 1073741824 bytes; kquant took $((t1 - t0)) ms"
+  expect_error 65 "the server announces 1073741824 bytes, more than the limit of 100000 bytes" \
+    --max-bytes 100000 --url "$BASE/huge-declared" o.png
+  # the default limit, 64 MiB
+  expect_error 65 "announces 1073741824 bytes, more than the limit of 67108864 bytes" \
+    --url "$BASE/huge-declared" o.png
+}
+
+case_url_timeout() {
+  start_server
+  local t0 t1
+  t0=$(now_ms)
+  expect_error 75 "$BASE/hang: timed out after 1 s \(0 bytes of the body received\); see --timeout" \
+    --timeout 1 --url "$BASE/hang" o.png
+  t1=$(now_ms)
+  # it waited for the limit, and gave up (the upper bound only tells a
+  # timeout from a hang)
+  [ $((t1 - t0)) -ge 950 ] && [ $((t1 - t0)) -lt 30000 ] || die "took $((t1 - t0)) ms"
+  echo "timeout 1 s: kquant exited after $((t1 - t0)) ms"
+}
+
+case_url_refused_connection() {
+  local port
+  port=$("$SERVER" --free-port | sed -n 's/^port //p')
+  [ -n "$port" ] || die "no free port"
+  expect_error 69 "http://127.0.0.1:$port/photo.png: connection refused\$" \
+    --url "http://127.0.0.1:$port/photo.png" o.png
+}
+
+# A 70-character label is no valid DNS name: resolving fails without a
+# query leaving the machine.
+case_url_dns_failure() {
+  local host
+  host=$(printf 'a%.0s' $(seq 70)).invalid
+  expect_error 69 "cannot resolve host name '$host'" --url "http://$host/photo.png" o.png
+}
+
+case_url_not_images() {
+  start_server
+  printf 'RIFF\032\000\000\000WEBPVP8L\015\000\000\000\057' >www/photo.webp
+  printf '\000\000\000\034ftypavif\000\000\000\000avifmif1miaf' >www/photo.avif
+  expect_error 65 "$BASE/html: not a supported image: an HTML page" --url "$BASE/html" o.png
+  expect_error 65 "not a supported image: a WebP image" --url "$BASE/photo.webp" o.png
+  expect_error 65 "not a supported image: an AVIF image" --url "$BASE/photo.avif" o.png
+  expect_error 65 "$BASE/empty: empty response body \(HTTP 200\)" --url "$BASE/empty" o.png
+  expect_error 65 "corrupt or truncated image" --url "$BASE/truncated/photo.png" o.png
+  expect_error 69 "connection closed after [0-9]+ bytes, before the whole body arrived" \
+    --url "$BASE/short/photo.png" o.png
+}
+
+# TLS is verified: a self-signed certificate is refused.
+case_url_tls_verified() {
+  command -v openssl >/dev/null || die "openssl is not installed (scripts/deps.sh installs it)"
+  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+  mkdir tls
+  cp "$PHOTO" tls/photo.png
+  cd tls || die "cd"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout key.pem -out cert.pem -subj /CN=127.0.0.1 -days 1 \
+    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
+  timeout 60 openssl s_server -accept 127.0.0.1:0 -cert cert.pem -key key.pem \
+    -WWW -naccept 1 >s_server.log 2>&1 &
+  local pid=$! port="" _
+  trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' s_server.log)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || die "openssl s_server did not start: $(cat s_server.log)"
+  cd .. || die "cd"
+  expect_error 69 "https://127.0.0.1:$port/photo.png: TLS certificate not trusted \(.*self-signed" \
+    --url "https://127.0.0.1:$port/photo.png" o.png
+}
+
+case_url_usage() {
+  expect_error 64 "too many arguments: --url replaces INPUT" --url http://127.0.0.1:9/a.png in.png out.png
+  expect_error 64 "too many arguments: --url replaces INPUT" --url http://127.0.0.1:9/a.png -o a.png b.png
+  expect_error 64 "--url: invalid value ''" --url "" o.png
+  expect_error 64 "--timeout: invalid value '0'" --timeout 0 --url http://127.0.0.1:9/a.png
+  expect_error 64 "--timeout: invalid value '1s'" --timeout 1s --url http://127.0.0.1:9/a.png
+  expect_error 64 "--timeout: invalid value '-1'" --timeout -1 --url http://127.0.0.1:9/a.png
+  expect_error 64 "--max-bytes: invalid value '0'" --max-bytes 0 --url http://127.0.0.1:9/a.png
+  expect_error 64 "--max-bytes: invalid value '2147483648'" --max-bytes 2147483648 --url http://127.0.0.1:9/a.png
+  expect_error 64 "--save-input: invalid value ''" --save-input "" "$PHOTO" o.png
+  expect_ok --help
+  for opt in --url --timeout --max-bytes --save-input; do
+    grep -q -- "$opt" .stdout || die "--help lacks $opt"
+  done
+}
+
 fn="case_$case_name"
 declare -F "$fn" >/dev/null || die "no such case"
 "$fn"

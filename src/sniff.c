@@ -1,0 +1,123 @@
+/* sniff.c - naming formats stb_image cannot decode from their magic bytes,
+ * so that "not a supported image" can say what the data really is (a
+ * server's HTML error page, a WebP from an image CDN...). */
+#include "kq_internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* data starts with the n bytes of magic at offset. */
+static bool has_at(const unsigned char *data, size_t len, size_t offset,
+                   const char *magic, size_t n)
+{
+    return len >= offset + n && memcmp(data + offset, magic, n) == 0;
+}
+
+/* ISO base media files (HEIF, AVIF) start with an ftyp box: a 32-bit size,
+ * "ftyp", the major brand, a minor version, then compatible brands. */
+static bool ftyp_has_brand(const unsigned char *data, size_t len,
+                           const char *brand)
+{
+    if (!has_at(data, len, 4, "ftyp", 4))
+        return false;
+    size_t box = (size_t)data[0] << 24 | (size_t)data[1] << 16 |
+                 (size_t)data[2] << 8 | data[3];
+    if (box > len)
+        box = len;
+    if (has_at(data, box, 8, brand, 4))
+        return true;
+    for (size_t at = 16; at + 4 <= box; at += 4)
+        if (memcmp(data + at, brand, 4) == 0)
+            return true;
+    return false;
+}
+
+static const char *sniff_iso_media(const unsigned char *data, size_t len)
+{
+    static const char *const heif_brands[] = {"heic", "heix", "hevc", "heim",
+                                              "heis", "hevm", "hevs", "mif1",
+                                              "msf1"};
+    if (ftyp_has_brand(data, len, "avif") || ftyp_has_brand(data, len, "avis"))
+        return "an AVIF image";
+    for (size_t i = 0; i < sizeof heif_brands / sizeof *heif_brands; i++)
+        if (ftyp_has_brand(data, len, heif_brands[i]))
+            return "a HEIF/HEIC image";
+    return NULL;
+}
+
+/* Case-insensitive: text (of length len) starts with the lower-case word. */
+static bool starts_with_word(const unsigned char *text, size_t len,
+                             const char *word)
+{
+    size_t n = strlen(word);
+    if (len < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (tolower(text[i]) != (unsigned char)word[i])
+            return false;
+    return true;
+}
+
+/* Markup after an optional UTF-8 byte order mark and white space. */
+static const char *sniff_markup(const unsigned char *data, size_t len)
+{
+    size_t i = has_at(data, len, 0, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < len && isspace(data[i]))
+        i++;
+    const unsigned char *p = data + i;
+    size_t left = len - i;
+    static const char *const html_starts[] = {"<!doctype html", "<html",
+                                              "<head", "<body", "<!--"};
+    for (size_t j = 0; j < sizeof html_starts / sizeof *html_starts; j++)
+        if (starts_with_word(p, left, html_starts[j]))
+            return "an HTML page";
+    if (starts_with_word(p, left, "<svg"))
+        return "an SVG image";
+    if (starts_with_word(p, left, "<?xml")) {
+        size_t scan = left < 1024 ? left : 1024;
+        for (size_t j = 0; j + 4 <= scan; j++)
+            if (starts_with_word(p + j, scan - j, "<svg"))
+                return "an SVG image";
+        return "an XML document";
+    }
+    if (left > 0 && (*p == '{' || *p == '['))
+        return "a JSON document";
+    return NULL;
+}
+
+typedef struct {
+    size_t offset;
+    const char *magic;
+    size_t length;
+    const char *name;
+} magic_entry;
+
+static const magic_entry magic_table[] = {
+    {0, "\x00\x00\x00\x0CJXL \r\n\x87\n", 12, "a JPEG XL image"},
+    {0, "\xFF\x0A", 2, "a JPEG XL image"},
+    {0, "\x00\x00\x00\x0CjP  \r\n\x87\n", 12, "a JPEG 2000 image"},
+    {0, "\xFF\x4F\xFF\x51", 4, "a JPEG 2000 image"},
+    {0, "II*\x00", 4, "a TIFF image"},
+    {0, "MM\x00*", 4, "a TIFF image"},
+    {0, "\x00\x00\x01\x00", 4, "an ICO icon"},
+    {0, "%PDF-", 5, "a PDF document"},
+    {0, "\x1F\x8B", 2, "gzip-compressed data"},
+    {0, "PK\x03\x04", 4, "a ZIP archive"},
+};
+
+const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
+{
+    if (!data || len == 0)
+        return NULL;
+    if (has_at(data, len, 0, "RIFF", 4) && has_at(data, len, 8, "WEBP", 4))
+        return "a WebP image";
+    const char *name = sniff_iso_media(data, len);
+    if (name)
+        return name;
+    for (size_t i = 0; i < sizeof magic_table / sizeof *magic_table; i++) {
+        const magic_entry *m = &magic_table[i];
+        if (has_at(data, len, m->offset, m->magic, m->length))
+            return m->name;
+    }
+    return sniff_markup(data, len);
+}

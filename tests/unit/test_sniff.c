@@ -1,0 +1,119 @@
+/* test_sniff.c - naming undecodable formats from their magic bytes. */
+#include "testutil.h"
+
+#include "kq_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The phrase for a literal (its terminating NUL not included). */
+#define SNIFF(literal)                                                    \
+    kq_sniff_unsupported((const unsigned char *)(literal), sizeof(literal) - 1)
+
+static void assert_named(const char *got, const char *expected)
+{
+    assert_non_null(got);
+    assert_string_equal(got, expected);
+}
+
+static void image_formats_stb_cannot_read_are_named(void **state)
+{
+    (void)state;
+    assert_named(SNIFF("RIFF\x1a\0\0\0WEBPVP8L"), "a WebP image");
+    assert_named(SNIFF("\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf"),
+                 "an AVIF image");
+    /* AVIF announced only among the compatible brands */
+    assert_named(SNIFF("\0\0\0\x18" "ftypmif1\0\0\0\0mif1avif"),
+                 "an AVIF image");
+    assert_named(SNIFF("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"),
+                 "a HEIF/HEIC image");
+    assert_named(SNIFF("\xFF\x0A\xFA\x7F"), "a JPEG XL image");
+    assert_named(SNIFF("\0\0\0\x0CJXL \r\n\x87\n"), "a JPEG XL image");
+    assert_named(SNIFF("II*\0\x08\0\0\0"), "a TIFF image");
+    assert_named(SNIFF("MM\0*\0\0\0\x08"), "a TIFF image");
+    assert_named(SNIFF("%PDF-1.7\n"), "a PDF document");
+}
+
+static void text_formats_are_named(void **state)
+{
+    (void)state;
+    assert_named(SNIFF("<!DOCTYPE html><html></html>"), "an HTML page");
+    assert_named(SNIFF("\xEF\xBB\xBF\r\n  <!doctype HTML>"), "an HTML page");
+    assert_named(SNIFF("<HTML><body>404</body></HTML>"), "an HTML page");
+    assert_named(SNIFF("<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+                 "an SVG image");
+    assert_named(SNIFF("<?xml version=\"1.0\"?>\n<svg/>"), "an SVG image");
+    assert_named(SNIFF("<?xml version=\"1.0\"?>\n<Error>denied</Error>"),
+                 "an XML document");
+    assert_named(SNIFF("{\"errors\":[\"rate limited\"]}"), "a JSON document");
+}
+
+static void decodable_and_unknown_data_are_not_named(void **state)
+{
+    (void)state;
+    assert_null(SNIFF("\x89PNG\r\n\x1a\n"));
+    assert_null(SNIFF("\xFF\xD8\xFF\xE0"));
+    assert_null(SNIFF("GIF89a"));
+    assert_null(SNIFF("BM"));
+    assert_null(SNIFF("this is not an image"));
+    assert_null(SNIFF("RIFF\x1a\0\0\0WAVEfmt ")); /* RIFF, but audio */
+    assert_null(SNIFF("\0\0\0\x18" "ftypisom\0\0\0\0isommp41")); /* video */
+    assert_null(kq_sniff_unsupported(NULL, 0));
+    assert_null(kq_sniff_unsupported((const unsigned char *)"", 0));
+}
+
+static void short_inputs_are_read_safely(void **state)
+{
+    (void)state;
+    /* every prefix of a WebP header: no read beyond len */
+    static const char webp[] = "RIFF\x1a\0\0\0WEBPVP8L";
+    for (size_t n = 0; n < sizeof webp - 1; n++) {
+        unsigned char *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, webp, n);
+        const char *got = kq_sniff_unsupported(copy, n);
+        if (n >= 12)
+            assert_named(got, "a WebP image");
+        else
+            assert_null(got);
+        free(copy);
+    }
+    /* an ftyp box that claims more than there is */
+    assert_named(SNIFF("\xff\xff\xff\xff" "ftypmif1\0\0\0\0avif"),
+                 "an AVIF image");
+}
+
+static void loader_names_the_format(void **state)
+{
+    (void)state;
+    static const char webp[] = "RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f";
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[256];
+    assert_int_equal(kq_image_load_memory((const unsigned char *)webp,
+                                          sizeof webp - 1, &lo, &img, err,
+                                          sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_string_equal(err, "not a supported image: a WebP image (kquant "
+                             "reads PNG, JPEG, GIF, BMP, TGA, PSD, HDR, PIC "
+                             "and PNM)");
+    static const char text[] = "plain words";
+    assert_int_equal(kq_image_load_memory((const unsigned char *)text,
+                                          sizeof text - 1, &lo, &img, err,
+                                          sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_non_null(strstr(err, "not a supported image ("));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(image_formats_stb_cannot_read_are_named),
+        cmocka_unit_test(text_formats_are_named),
+        cmocka_unit_test(decodable_and_unknown_data_are_not_named),
+        cmocka_unit_test(short_inputs_are_read_safely),
+        cmocka_unit_test(loader_names_the_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
