@@ -24,7 +24,10 @@ enum {
     OPT_MAX_ITER,
     OPT_TOL,
     OPT_JSON,
-    OPT_MAX_PIXELS
+    OPT_MAX_PIXELS,
+    OPT_PLOTS, /* plots feature */
+    OPT_PLOTS_DIR,
+    OPT_VIEW
 };
 
 static const struct option long_options[] = {
@@ -38,6 +41,9 @@ static const struct option long_options[] = {
     {"tol", required_argument, NULL, OPT_TOL},
     {"json", no_argument, NULL, OPT_JSON},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"plots", no_argument, NULL, OPT_PLOTS}, /* plots feature */
+    {"plots-dir", required_argument, NULL, OPT_PLOTS_DIR},
+    {"view", required_argument, NULL, OPT_VIEW},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -66,12 +72,25 @@ void kq_cli_print_help(void)
         "(default 1e-4)\n"
         "      --max-pixels N     refuse larger inputs (default 100000000)\n"
         "      --json             print a JSON summary instead of the table\n"
+        "      --plots            also draw the figures: "
+        "scatter3d_pixel_color.png,\n"
+        "                         scatter3d_cluster_k<K>.png and, for a "
+        "range,\n"
+        "                         image_output_k<A>-<B>.png and "
+        "elbow_k<A>-<B>.png/.csv\n"
+        "      --plots-dir DIR    folder for the figures (default output; "
+        "implies --plots)\n"
+        "      --view AZ,EL       3-D camera: azimuth from +R towards +G and\n"
+        "                         elevation, in degrees (default 60,22)\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
         "\n"
         "With a range (-k 2..10) every k is written, with _k<K> added to\n"
-        "OUTPUT and the table names when they are given.\n"
+        "OUTPUT and the table names when they are given, and a grid of all\n"
+        "of them: OUTPUT with _k<A>-<B> added, or output/image_output_k<A>-"
+        "<B>.png\n"
+        "(in the figures' folder with --plots).\n"
         "\n"
         "Exit codes: 0 ok, 64 bad usage, 65 bad input data (not an image,\n"
         "too large, k above the pixel count), 66 input missing or "
@@ -168,6 +187,23 @@ static bool parse_max_pixels(const char *text, size_t *out)
     return true;
 }
 
+/* "AZIMUTH,ELEVATION" in degrees: azimuth -360..360, elevation -90..90. */
+static bool parse_view(const char *text, kq_plot_view *view)
+{
+    char *comma, *end;
+    errno = 0;
+    double az = strtod(text, &comma);
+    if (comma == text || *comma != ',' || errno != 0)
+        return false;
+    double el = strtod(comma + 1, &end);
+    if (end == comma + 1 || *end != '\0' || errno != 0 || !isfinite(az) ||
+        !isfinite(el) || fabs(az) > 360.0 || fabs(el) > 90.0)
+        return false;
+    view->azimuth = az;
+    view->elevation = el;
+    return true;
+}
+
 static void set_defaults(kq_cli_options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -176,6 +212,7 @@ static void set_defaults(kq_cli_options *opts)
     opts->height = KQ_DEFAULT_HEIGHT;
     kq_kmeans_params_default(&opts->kmeans);
     opts->max_pixels = KQ_DEFAULT_MAX_PIXELS;
+    kq_plot_view_default(&opts->view); /* plots feature */
 }
 
 /* Applies one option; false when its value is malformed. */
@@ -193,6 +230,12 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_TOL: return parse_tol(arg, &km->tol);
     case OPT_JSON: opts->json = true; return true;
     case OPT_MAX_PIXELS: return parse_max_pixels(arg, &opts->max_pixels);
+    case OPT_PLOTS: opts->plots = true; return true; /* plots feature */
+    case OPT_PLOTS_DIR:
+        opts->plots = true;
+        opts->plots_dir = arg;
+        return *arg != '\0';
+    case OPT_VIEW: return parse_view(arg, &opts->view);
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;

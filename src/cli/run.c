@@ -15,6 +15,7 @@ typedef struct {
     kq_image clustered; /* the resized image (or a copy at native size) */
     float *pixels;
     size_t n;
+    kq_cli_figures *figures; /* plots feature: NULL when none are drawn */
 } prepared_input;
 
 static void prepared_free(prepared_input *in)
@@ -22,6 +23,7 @@ static void prepared_free(prepared_input *in)
     kq_image_free(&in->original);
     kq_image_free(&in->clustered);
     kq_pixels_free(in->pixels);
+    kq_cli_figures_free(in->figures);
 }
 
 static int fail(const char *what, kq_status st, const char *detail)
@@ -147,10 +149,11 @@ static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
     if (st != KQ_OK)
         return fail("recolour", st, NULL);
     st = kq_image_write_file(image_path, &recoloured, err, sizeof err);
+    int code = st == KQ_OK ? kq_cli_figures_add(in->figures, &in->clustered,
+                                                r, &recoloured) /* plots */
+                           : fail(image_path, st, err);
     kq_image_free(&recoloured);
-    if (st != KQ_OK)
-        return fail(image_path, st, err);
-    return write_centroids(table_path, r);
+    return code == KQ_EXIT_OK ? write_centroids(table_path, r) : code;
 }
 
 static void report(const kq_cli_options *opts, const prepared_input *in,
@@ -209,8 +212,12 @@ int kq_cli_run(const kq_cli_options *opts)
     code = prepare(opts, &in);
     if (code == KQ_EXIT_OK)
         code = ensure_default_folder(opts);
+    if (code == KQ_EXIT_OK) /* plots feature: figures and a sweep's grid */
+        code = kq_cli_figures_begin(opts, in.pixels, in.n, &in.figures);
     for (int k = opts->k_first; code == KQ_EXIT_OK && k <= opts->k_last; k++)
         code = run_one_k(opts, &in, k);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_figures_finish(in.figures);
     prepared_free(&in);
     return code;
 }
