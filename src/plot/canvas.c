@@ -5,12 +5,12 @@
 #include <stdlib.h>
 
 kq_status kq_canvas_new(int width, int height, kq_rgb background,
-                        kq_image *out)
+                        kq_canvas *out)
 {
     size_t pixels, bytes;
     if (width <= 0 || height <= 0 ||
         !kq_mul_size((size_t)width, (size_t)height, &pixels) ||
-        !kq_mul_size(pixels, 3, &bytes))
+        !kq_mul_size(pixels, 3 * sizeof(float), &bytes))
         return KQ_ERR_ARGUMENT;
     out->rgb = malloc(bytes);
     if (!out->rgb)
@@ -25,46 +25,68 @@ kq_status kq_canvas_new(int width, int height, kq_rgb background,
     return KQ_OK;
 }
 
-static unsigned char mix(unsigned top, unsigned below, unsigned alpha)
+void kq_canvas_free(kq_canvas *canvas)
 {
-    return (unsigned char)((top * alpha + below * (255u - alpha) + 127u) /
-                           255u);
+    if (!canvas)
+        return;
+    free(canvas->rgb);
+    canvas->rgb = NULL;
+    canvas->width = canvas->height = 0;
 }
 
-void kq_canvas_blend(kq_image *canvas, int x, int y, kq_rgb colour,
-                     unsigned alpha)
+kq_status kq_canvas_to_image(const kq_canvas *canvas, kq_image *out)
+{
+    size_t values = (size_t)canvas->width * (size_t)canvas->height * 3;
+    out->rgb = malloc(values);
+    if (!out->rgb)
+        return KQ_ERR_NOMEM;
+    out->width = canvas->width;
+    out->height = canvas->height;
+    for (size_t i = 0; i < values; i++) {
+        float v = canvas->rgb[i];
+        out->rgb[i] = (unsigned char)(v <= 0 ? 0 : v >= 255 ? 255 : lroundf(v));
+    }
+    return KQ_OK;
+}
+
+void kq_canvas_blend(kq_canvas *canvas, int x, int y, kq_rgb colour,
+                     float alpha)
 {
     if (x < 0 || y < 0 || x >= canvas->width || y >= canvas->height ||
-        alpha == 0)
+        alpha <= 0)
         return;
-    unsigned char *p =
+    float *p =
         canvas->rgb + 3 * ((size_t)y * (size_t)canvas->width + (size_t)x);
-    if (alpha > 255)
-        alpha = 255;
-    p[0] = mix(colour.r, p[0], alpha);
-    p[1] = mix(colour.g, p[1], alpha);
-    p[2] = mix(colour.b, p[2], alpha);
+    if (alpha >= 1) {
+        p[0] = colour.r;
+        p[1] = colour.g;
+        p[2] = colour.b;
+        return;
+    }
+    p[0] += (colour.r - p[0]) * alpha;
+    p[1] += (colour.g - p[1]) * alpha;
+    p[2] += (colour.b - p[2]) * alpha;
 }
 
-/* Opacity times coverage as an alpha in 0..255. */
-static unsigned alpha_of(double opacity, double coverage)
+/* Opacity times coverage, clamped to 0..1. */
+static float alpha_of(double opacity, double coverage)
 {
     if (coverage <= 0.0)
         return 0;
     if (coverage > 1.0)
         coverage = 1.0;
-    return (unsigned)lround(opacity * coverage * 255.0);
+    return (float)(opacity * coverage);
 }
 
-void kq_canvas_rect(kq_image *canvas, int x, int y, int w, int h,
+void kq_canvas_rect(kq_canvas *canvas, int x, int y, int w, int h,
                     kq_rgb colour)
 {
     for (int j = y < 0 ? 0 : y; j < y + h && j < canvas->height; j++)
         for (int i = x < 0 ? 0 : x; i < x + w && i < canvas->width; i++)
-            kq_canvas_blend(canvas, i, j, colour, 255);
+            kq_canvas_blend(canvas, i, j, colour, 1.0f);
 }
 
-void kq_canvas_disc(kq_image *canvas, double cx, double cy, double radius,
+void kq_canvas_disc(kq_canvas *canvas, double cx, double cy, double radius,
                     kq_rgb colour, double opacity)
 {
     int x0 = (int)floor(cx - radius - 1), x1 = (int)ceil(cx + radius + 1);
@@ -91,7 +113,7 @@ static double segment_distance(double px, double py, double x0, double y0,
 
 /* Walks the line along its major axis so that every pixel is blended
  * once: for each column (or row) only the band around the line. */
-void kq_canvas_line(kq_image *canvas, double x0, double y0, double x1,
+void kq_canvas_line(kq_canvas *canvas, double x0, double y0, double x1,
                     double y1, double width, kq_rgb colour, double opacity)
 {
     double half = width / 2.0, reach = half + 1.5;
@@ -130,7 +152,7 @@ static bool inside_convex(const double *xy, int n, double px, double py)
     return true;
 }
 
-void kq_canvas_convex(kq_image *canvas, const double *xy, int n,
+void kq_canvas_convex(kq_canvas *canvas, const double *xy, int n,
                       kq_rgb colour, double opacity)
 {
     double minx = xy[0], maxx = xy[0], miny = xy[1], maxy = xy[1];
@@ -140,7 +162,7 @@ void kq_canvas_convex(kq_image *canvas, const double *xy, int n,
         miny = fmin(miny, xy[2 * i + 1]);
         maxy = fmax(maxy, xy[2 * i + 1]);
     }
-    unsigned alpha = alpha_of(opacity, 1.0);
+    float alpha = alpha_of(opacity, 1.0);
     int y_end = (int)ceil(maxy), x_end = (int)ceil(maxx);
     for (int y = (int)floor(miny); y <= y_end; y++)
         for (int x = (int)floor(minx); x <= x_end; x++)
@@ -148,7 +170,7 @@ void kq_canvas_convex(kq_image *canvas, const double *xy, int n,
                 kq_canvas_blend(canvas, x, y, colour, alpha);
 }
 
-void kq_canvas_blit(kq_image *canvas, const kq_image *src, int x, int y,
+void kq_canvas_blit(kq_canvas *canvas, const kq_image *src, int x, int y,
                     int w, int h)
 {
     for (int j = 0; j < h; j++) {
@@ -158,7 +180,7 @@ void kq_canvas_blit(kq_image *canvas, const kq_image *src, int x, int y,
             const unsigned char *s =
                 src->rgb + 3 * ((size_t)sy * (size_t)src->width + (size_t)sx);
             kq_rgb c = {s[0], s[1], s[2]};
-            kq_canvas_blend(canvas, x + i, y + j, c, 255);
+            kq_canvas_blend(canvas, x + i, y + j, c, 1.0f);
         }
     }
 }

@@ -12,6 +12,8 @@ static const kq_rgb GRID = {255, 255, 255};
 static const kq_rgb AXIS = {42, 63, 95};
 static const kq_rgb TEXT = {42, 63, 95};
 static const kq_rgb SERIES = {99, 110, 250}; /* plotly's first colour */
+static const kq_rgb SERIES_LINE = {150, 158, 252}; /* lighter: the points
+                                                      stand out */
 
 typedef struct {
     double left, right, top, bottom;   /* the plot area in pixels */
@@ -54,7 +56,7 @@ static void format_value(double v, char *buf, size_t len)
     snprintf(buf, len, "%g", v);
 }
 
-static void draw_y_axis(kq_image *c, const frame *f, double step)
+static void draw_y_axis(kq_canvas *c, const frame *f, double step)
 {
     for (int t = 0; t * step <= f->y_max * (1 + 1e-9); t++) {
         double y = to_y(f, t * step);
@@ -65,7 +67,7 @@ static void draw_y_axis(kq_image *c, const frame *f, double step)
     }
 }
 
-static void draw_x_axis(kq_image *c, const frame *f, const int *ks, int count)
+static void draw_x_axis(kq_canvas *c, const frame *f, const int *ks, int count)
 {
     for (int i = 0; i < count; i++) {
         double x = to_x(f, ks[i]);
@@ -77,12 +79,13 @@ static void draw_x_axis(kq_image *c, const frame *f, const int *ks, int count)
     }
 }
 
-static void draw_series(kq_image *c, const frame *f, const int *ks,
+static void draw_series(kq_canvas *c, const frame *f, const int *ks,
                         const double *inertia, int count)
 {
     for (int i = 1; i < count; i++)
         kq_canvas_line(c, to_x(f, ks[i - 1]), to_y(f, inertia[i - 1]),
-                       to_x(f, ks[i]), to_y(f, inertia[i]), 2.5, SERIES, 1.0);
+                       to_x(f, ks[i]), to_y(f, inertia[i]), 2.5, SERIES_LINE,
+                       1.0);
     for (int i = 0; i < count; i++)
         kq_canvas_disc(c, to_x(f, ks[i]), to_y(f, inertia[i]), 5.5, SERIES,
                        1.0);
@@ -99,6 +102,27 @@ static bool valid_series(const int *ks, const double *inertia, int count)
     return true;
 }
 
+static void draw_elbow(kq_canvas *c, const frame *f, const int *ks,
+                       const double *inertia, int count, double step)
+{
+    int width = c->width, height = c->height;
+    double area[8] = {f->left, f->top, f->right, f->top,
+                      f->right, f->bottom, f->left, f->bottom};
+    kq_canvas_convex(c, area, 4, PLANE, 1.0);
+    draw_y_axis(c, f, step);
+    draw_x_axis(c, f, ks, count);
+    kq_canvas_line(c, f->left, f->bottom, f->right, f->bottom, 1.5, AXIS, 1.0);
+    kq_canvas_line(c, f->left, f->top, f->left, f->bottom, 1.5, AXIS, 1.0);
+    draw_series(c, f, ks, inertia, count);
+    kq_canvas_text(c, 0.03 * width, 0.04 * height,
+                   "Elbow plot: k-means inertia against k", 2, TEXT,
+                   KQ_ALIGN_START);
+    kq_canvas_text(c, f->left, f->top - 30, "inertia (sum of squared "
+                   "distances)", 2, TEXT, KQ_ALIGN_START);
+    kq_canvas_text(c, (f->left + f->right) / 2, height - 0.05 * height,
+                   "k (number of colours)", 2, TEXT, KQ_ALIGN_CENTRE);
+}
+
 kq_status kq_plot_elbow(const int *ks, const double *inertia, int count,
                         int width, int height, kq_image *out)
 {
@@ -113,23 +137,12 @@ kq_status kq_plot_elbow(const int *ks, const double *inertia, int count,
                .top = 0.2 * height, .bottom = height - 0.16 * height,
                .k_min = ks[0] - 0.5, .k_max = ks[count - 1] + 0.5,
                .y_max = ceil((max > 0 ? max : 1) / step) * step};
-    kq_status st = kq_canvas_new(width, height, BACKGROUND, out);
+    kq_canvas canvas = {0};
+    kq_status st = kq_canvas_new(width, height, BACKGROUND, &canvas);
     if (st != KQ_OK)
         return st;
-    double area[8] = {f.left, f.top, f.right, f.top,
-                      f.right, f.bottom, f.left, f.bottom};
-    kq_canvas_convex(out, area, 4, PLANE, 1.0);
-    draw_y_axis(out, &f, step);
-    draw_x_axis(out, &f, ks, count);
-    kq_canvas_line(out, f.left, f.bottom, f.right, f.bottom, 1.5, AXIS, 1.0);
-    kq_canvas_line(out, f.left, f.top, f.left, f.bottom, 1.5, AXIS, 1.0);
-    draw_series(out, &f, ks, inertia, count);
-    kq_canvas_text(out, 0.03 * width, 0.04 * height,
-                   "Elbow plot: k-means inertia against k", 2, TEXT,
-                   KQ_ALIGN_START);
-    kq_canvas_text(out, f.left, f.top - 30, "inertia (sum of squared "
-                   "distances)", 2, TEXT, KQ_ALIGN_START);
-    kq_canvas_text(out, (f.left + f.right) / 2, height - 0.05 * height,
-                   "k (number of colours)", 2, TEXT, KQ_ALIGN_CENTRE);
-    return KQ_OK;
+    draw_elbow(&canvas, &f, ks, inertia, count, step);
+    st = kq_canvas_to_image(&canvas, out);
+    kq_canvas_free(&canvas);
+    return st;
 }

@@ -60,19 +60,23 @@ kq_status kq_plot_grid(const kq_image *panels, const int *ks, int count,
             panels[i].height != panels[0].height)
             return KQ_ERR_ARGUMENT;
     kq_plot_rect grid;
+    kq_canvas canvas = {0};
     kq_status st = kq_plot_grid_layout(count, panels[0].width,
                                        panels[0].height, 0, NULL, &grid);
     if (st == KQ_OK)
-        st = kq_canvas_new(grid.width, grid.height, BACKGROUND, out);
+        st = kq_canvas_new(grid.width, grid.height, BACKGROUND, &canvas);
     for (int i = 0; st == KQ_OK && i < count; i++) {
         kq_plot_rect r = {0, 0, 0, 0};
         kq_plot_grid_layout(count, panels[0].width, panels[0].height, i, &r,
                             NULL);
-        kq_canvas_blit(out, &panels[i], r.x, r.y, r.width, r.height);
+        kq_canvas_blit(&canvas, &panels[i], r.x, r.y, r.width, r.height);
         char title[24];
         snprintf(title, sizeof title, "k=%d", ks[i]);
-        kq_canvas_text(out, r.x + r.width / 2.0, r.y - TITLE_BAND / 2.0,
+        kq_canvas_text(&canvas, r.x + r.width / 2.0, r.y - TITLE_BAND / 2.0,
                        title, 2, TEXT, KQ_ALIGN_CENTRE);
     }
+    if (st == KQ_OK)
+        st = kq_canvas_to_image(&canvas, out);
+    kq_canvas_free(&canvas);
     return st;
 }

@@ -67,7 +67,7 @@ static bool is_back_face(const scene *s, int a, int high)
     return high ? eye < 0.5 : eye > -0.5;
 }
 
-static void draw_face(kq_image *canvas, const scene *s, int a, int high)
+static void draw_face(kq_canvas *canvas, const scene *s, int a, int high)
 {
     int b = (a + 1) % 3, c = (a + 2) % 3;
     double xy[8], p[3];
@@ -105,7 +105,7 @@ static bool touches_back_face(const scene *s, int from, int a)
     return false;
 }
 
-static void draw_edges(kq_image *canvas, const scene *s)
+static void draw_edges(kq_canvas *canvas, const scene *s)
 {
     for (int from = 0; from < 8; from++) {
         for (int a = 0; a < 3; a++) {
@@ -171,7 +171,7 @@ static double half_extent(double w, double h, const double d[2])
 
 /* Draws text centred at (x, y) unless it would overlap a label drawn
  * before. */
-static void place_label(kq_image *canvas, label_set *labels, double x,
+static void place_label(kq_canvas *canvas, label_set *labels, double x,
                         double y, const char *text, int scale)
 {
     double hw = kq_text_width(text, scale) / 2.0 + 2;
@@ -190,7 +190,7 @@ static void place_label(kq_image *canvas, label_set *labels, double x,
     kq_canvas_text(canvas, x, y, text, scale, TEXT, KQ_ALIGN_CENTRE);
 }
 
-static void draw_axis(kq_image *canvas, const scene *s, int a,
+static void draw_axis(kq_canvas *canvas, const scene *s, int a,
                       label_set *labels)
 {
     static const char *const names[3] = {"R", "G", "B"};
@@ -224,7 +224,8 @@ static void draw_axis(kq_image *canvas, const scene *s, int a,
                 (y0 + y1) / 2 + d[1] * off, names[a], title_scale);
 }
 
-static kq_status draw_scene(const scene *s, const char *title, kq_image *out)
+static kq_status draw_scene(const scene *s, const char *title,
+                            kq_canvas *out)
 {
     kq_status st = kq_canvas_new(s->width, s->height, BACKGROUND, out);
     if (st != KQ_OK)
@@ -252,7 +253,8 @@ static kq_status setup(scene *s, const kq_plot_view *view, int width,
     double size = fmin(width, height);
     s->width = width;
     s->height = height;
-    s->point_radius = fmax(0.8, size / 500.0);
+    /* at least 1.25: the pixel a point lands in is always fully covered */
+    s->point_radius = fmax(1.25, size / 500.0);
     s->marker_radius = fmax(3.0, size / 110.0);
     s->text_scale = size >= 400 ? 2 : 1;
     return KQ_OK;
@@ -294,7 +296,7 @@ static unsigned char channel(float v)
 
 /* Draws the sorted points, each in its own colour, or in its cluster's
  * palette colour when labels is given. */
-static void draw_points(kq_image *canvas, const scene *s,
+static void draw_points(kq_canvas *canvas, const scene *s,
                         const placed_point *pts, size_t n,
                         const float *pixels, const int32_t *labels,
                         const kq_rgb *palette)
@@ -332,7 +334,7 @@ static kq_status scatter(const float *pixels, size_t n,
         snprintf(title, sizeof title, "Pixel colours (%zu points)", n);
     placed_point *pts = NULL;
     st = place_points(&s, pixels, n, &pts);
-    kq_image canvas = {0};
+    kq_canvas canvas = {0};
     if (st == KQ_OK)
         st = draw_scene(&s, title, &canvas);
     kq_rgb palette[KQ_MAX_CLUSTERS];
@@ -354,9 +356,8 @@ static kq_status scatter(const float *pixels, size_t n,
     }
     free(pts);
     if (st == KQ_OK)
-        *out = canvas;
-    else
-        kq_image_free(&canvas);
+        st = kq_canvas_to_image(&canvas, out);
+    kq_canvas_free(&canvas);
     return st;
 }
 

@@ -41,7 +41,7 @@ int kq_text_height(int scale)
     return CAP_HEIGHT * scale;
 }
 
-void kq_canvas_text(kq_image *canvas, double x, double y, const char *text,
+void kq_canvas_text(kq_canvas *canvas, double x, double y, const char *text,
                     int scale, kq_rgb colour, kq_align align)
 {
     char copy[MAX_TEXT + 1];
