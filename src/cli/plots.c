@@ -20,6 +20,8 @@ struct kq_cli_figures {
     int *ks;              /* per k of a sweep: */
     double *inertia, *mse, *psnr;
     kq_image *panels;     /* the recoloured images, for the grid */
+    char *written;        /* "figure: <path>\n" lines, printed at finish */
+    size_t written_len;
 };
 
 static const char *plots_dir(const kq_cli_options *opts)
@@ -33,26 +35,51 @@ static int fail(const char *what, kq_status st, const char *detail)
     return kq_cli_exit_code(st);
 }
 
-/* Figure names go to stdout with the text summary, never into JSON or a
- * table printed on stdout. */
-static void announce(const kq_cli_options *opts, const char *path)
+/* Notes a written figure, to be named after the run's summary. A failed
+ * allocation only loses the note. */
+static void note_written(kq_cli_figures *fig, const char *path)
 {
-    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
-    if (!opts->quiet && !opts->json && !table_on_stdout)
-        printf("figure:     %s\n", path);
+    size_t add = strlen(path) + sizeof "figure:     \n";
+    char *bigger = realloc(fig->written, fig->written_len + add);
+    if (!bigger)
+        return;
+    fig->written = bigger;
+    fig->written_len += (size_t)snprintf(bigger + fig->written_len, add,
+                                         "figure:     %s\n", path);
 }
 
-static int save(const kq_cli_options *opts, const char *path,
-                kq_status drawn, kq_image *figure)
+/* Figure names go to stdout after the text summary, never into JSON or a
+ * table printed on stdout. */
+static void print_written(const kq_cli_figures *fig)
+{
+    const kq_cli_options *opts = fig->opts;
+    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
+    if (fig->written && !opts->quiet && !opts->json && !table_on_stdout)
+        fwrite(fig->written, 1, fig->written_len, stdout);
+}
+
+/* Paths are formatted into PATH_LEN buffers: one that filled its buffer
+ * may have been cut short. */
+static bool path_fits(const char *path)
+{
+    return strlen(path) + 1 < PATH_LEN;
+}
+
+static int save(kq_cli_figures *fig, const char *path, kq_status drawn,
+                kq_image *figure)
 {
     char err[ERR_LEN] = "";
-    if (drawn != KQ_OK)
+    if (drawn == KQ_OK && !path_fits(path))
+        drawn = KQ_ERR_OUTPUT;
+    if (drawn != KQ_OK) {
+        kq_image_free(figure);
         return fail(path, drawn, NULL);
+    }
     kq_status st = kq_image_write_file(path, figure, err, sizeof err);
     kq_image_free(figure);
     if (st != KQ_OK)
         return fail(path, st, err);
-    announce(opts, path);
+    note_written(fig, path);
     return KQ_EXIT_OK;
 }
 
@@ -121,7 +148,7 @@ int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
     kq_status st = kq_plot_pixel_scatter(pixels, n, &opts->view,
                                          KQ_PLOT_SCATTER_WIDTH,
                                          KQ_PLOT_SCATTER_HEIGHT, &figure);
-    return save(opts, path, st, &figure);
+    return save(fig, path, st, &figure);
 }
 
 static int keep_for_sweep(kq_cli_figures *fig, const kq_image *clustered,
@@ -159,15 +186,17 @@ int kq_cli_figures_add(kq_cli_figures *fig, const kq_image *clustered,
                                            &fig->opts->view,
                                            KQ_PLOT_SCATTER_WIDTH,
                                            KQ_PLOT_SCATTER_HEIGHT, &figure);
-    return save(fig->opts, path, st, &figure);
+    return save(fig, path, st, &figure);
 }
 
 /* k,inertia,mse,psnr with %.17g, so that inertia reads back exactly as the
  * JSON summary prints it. */
-static int write_elbow_csv(const kq_cli_figures *fig, const char *path)
+static int write_elbow_csv(kq_cli_figures *fig, const char *path)
 {
     char err[ERR_LEN] = "";
     kq_atomic_file *file;
+    if (!path_fits(path))
+        return fail(path, KQ_ERR_OUTPUT, "path too long");
     kq_status st = kq_atomic_open(path, &file, err, sizeof err);
     if (st != KQ_OK)
         return fail(path, st, err);
@@ -183,11 +212,11 @@ static int write_elbow_csv(const kq_cli_figures *fig, const char *path)
     st = kq_atomic_commit(file, err, sizeof err);
     if (st != KQ_OK)
         return fail(path, st, err);
-    announce(fig->opts, path);
+    note_written(fig, path);
     return KQ_EXIT_OK;
 }
 
-static int write_elbow(const kq_cli_figures *fig)
+static int write_elbow(kq_cli_figures *fig)
 {
     const kq_cli_options *opts = fig->opts;
     char path[PATH_LEN];
@@ -197,7 +226,7 @@ static int write_elbow(const kq_cli_figures *fig)
     kq_status st = kq_plot_elbow(fig->ks, fig->inertia, fig->count,
                                  KQ_PLOT_ELBOW_WIDTH, KQ_PLOT_ELBOW_HEIGHT,
                                  &figure);
-    int code = save(opts, path, st, &figure);
+    int code = save(fig, path, st, &figure);
     if (code != KQ_EXIT_OK)
         return code;
     snprintf(path, sizeof path, "%s/elbow_k%d-%d.csv", plots_dir(opts),
@@ -207,15 +236,21 @@ static int write_elbow(const kq_cli_figures *fig)
 
 int kq_cli_figures_finish(kq_cli_figures *fig)
 {
-    if (!fig || !fig->sweep)
+    if (!fig)
         return KQ_EXIT_OK;
-    char path[PATH_LEN];
-    grid_path(fig->opts, path, sizeof path);
-    kq_image figure = {0};
-    kq_status st = kq_plot_grid(fig->panels, fig->ks, fig->count, &figure);
-    int code = save(fig->opts, path, st, &figure);
-    if (code == KQ_EXIT_OK && fig->opts->plots)
-        code = write_elbow(fig);
+    int code = KQ_EXIT_OK;
+    if (fig->sweep) {
+        char path[PATH_LEN];
+        grid_path(fig->opts, path, sizeof path);
+        kq_image figure = {0};
+        kq_status st = kq_plot_grid(fig->panels, fig->ks, fig->count,
+                                    &figure);
+        code = save(fig, path, st, &figure);
+        if (code == KQ_EXIT_OK && fig->opts->plots)
+            code = write_elbow(fig);
+    }
+    if (code == KQ_EXIT_OK)
+        print_written(fig);
     return code;
 }
 
@@ -230,5 +265,6 @@ void kq_cli_figures_free(kq_cli_figures *fig)
     free(fig->inertia);
     free(fig->mse);
     free(fig->psnr);
+    free(fig->written);
     free(fig);
 }
