@@ -42,7 +42,8 @@ typedef struct {
 typedef struct {
     kq_camera cam;
     int width, height;
-    double point_radius, marker_radius, text_scale;
+    double point_radius, marker_radius;
+    int text_scale;
 } scene;
 
 static void project(const scene *s, double r, double g, double b, double *x,
@@ -194,7 +195,7 @@ static void draw_axis(kq_canvas *canvas, const scene *s, int a,
                       label_set *labels)
 {
     static const char *const names[3] = {"R", "G", "B"};
-    int scale = (int)s->text_scale;
+    int scale = s->text_scale;
     double p[3], x0, y0, x1, y1, d[2];
     label_edge(s, a, p);
     p[a] = 0;
@@ -238,7 +239,7 @@ static kq_status draw_scene(const scene *s, const char *title,
     label_set labels = {.count = 0};
     for (int a = 0; a < 3; a++)
         draw_axis(out, s, a, &labels);
-    int scale = (int)s->text_scale;
+    int scale = s->text_scale;
     kq_canvas_text(out, s->width * 0.03, s->height * 0.03, title, scale,
                    TEXT, KQ_ALIGN_START);
     return KQ_OK;
