@@ -341,6 +341,76 @@ kq_status kq_fetch_url(const char *url, const kq_fetch_options *opts,
 
 /* Frees a buffer from kq_fetch_url; accepts NULL. */
 void kq_fetch_free(unsigned char *data);
+/* ---- figures (plots) ---------------------------------------------------
+ * The tutorial's figures as RGB images: the pixels as points in the RGB
+ * cube, the same points coloured by cluster, a grid of recoloured images
+ * and an elbow plot. Each function fills *out with a new image (free with
+ * kq_image_free) ready for kq_image_write_file, and returns KQ_ERR_ARGUMENT
+ * for bad sizes or views. Same inputs always give the same pixels. */
+
+#define KQ_PLOT_SCATTER_WIDTH 800
+#define KQ_PLOT_SCATTER_HEIGHT 800
+#define KQ_PLOT_ELBOW_WIDTH 800
+#define KQ_PLOT_ELBOW_HEIGHT 500
+#define KQ_PLOT_MIN_SIZE 64 /* smallest width or height a figure takes */
+
+/* Where the camera of the 3-D scatter plots sits. It always looks at the
+ * centre of the cube with B pointing up on the screen. */
+typedef struct {
+    double azimuth;   /* degrees in the R-G plane, from +R towards +G */
+    double elevation; /* degrees above the R-G plane, -90..90 */
+} kq_plot_view;
+
+/* The default camera: azimuth 60, elevation 22 degrees (eye on the +G
+ * side, above the R-G plane; as in plotly, R grows towards the lower left
+ * and G towards the lower right). plotly's default eye, (1.25, 1.25,
+ * 1.25), is azimuth 45 and elevation 35.26: it looks straight down the
+ * grey diagonal, where most of a photo's pixels lie. */
+void kq_plot_view_default(kq_plot_view *view);
+
+/* Where the RGB point rgb (0..255 each) lands on a width x height scatter
+ * plot drawn with view: *x and *y in pixels, y down (the point falls in
+ * pixel (floor(*x), floor(*y))). */
+kq_status kq_plot_project(const kq_plot_view *view, int width, int height,
+                          const double rgb[3], double *x, double *y);
+
+/* Every one of the n pixels (N x 3 floats, 0..255) as a half transparent
+ * point in its own colour, drawn far to near, inside the cube with its
+ * edges, ticks and axis titles, on a light background. */
+kq_status kq_plot_pixel_scatter(const float *pixels, size_t n,
+                                const kq_plot_view *view, int width,
+                                int height, kq_image *out);
+
+/* The same points in their cluster's (rounded) centroid colour, with every
+ * centroid drawn on top as a larger black disc. result->n is the number of
+ * pixels. */
+kq_status kq_plot_cluster_scatter(const float *pixels,
+                                  const kq_kmeans_result *result,
+                                  const kq_plot_view *view, int width,
+                                  int height, kq_image *out);
+
+typedef struct {
+    int x, y, width, height;
+} kq_plot_rect;
+
+#define KQ_PLOT_GRID_COLUMNS 3
+
+/* The grid of count recoloured images (all of one size), panel i titled
+ * "k=<ks[i]>", in rows of KQ_PLOT_GRID_COLUMNS. Large panels are shrunk and
+ * tiny ones enlarged by nearest neighbour, so no new colour appears. */
+kq_status kq_plot_grid(const kq_image *panels, const int *ks, int count,
+                       kq_image *out);
+
+/* Where panel `index` of such a grid lies (the image only, without its
+ * title), and the whole grid's size in grid_out (x = y = 0). */
+kq_status kq_plot_grid_layout(int count, int panel_width, int panel_height,
+                              int index, kq_plot_rect *panel_out,
+                              kq_plot_rect *grid_out);
+
+/* The elbow plot: inertia[i] against ks[i] as points joined by a line,
+ * with labelled axes. */
+kq_status kq_plot_elbow(const int *ks, const double *inertia, int count,
+                        int width, int height, kq_image *out);
 
 #ifdef __cplusplus
 }

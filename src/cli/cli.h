@@ -49,6 +49,10 @@ typedef struct {
     long timeout_ms;         /* whole download, --timeout */
     size_t max_bytes;        /* largest body accepted, --max-bytes */
     const char *save_input;  /* write the resized input here; NULL: not */
+    /* figures (plots feature) */
+    bool plots;             /* --plots, or implied by --plots-dir */
+    const char *plots_dir;  /* NULL: KQ_DEFAULT_OUTPUT_DIR */
+    kq_plot_view view;      /* --view AZIMUTH,ELEVATION */
 } kq_cli_options;
 
 /* Parses argv into *opts. Returns KQ_EXIT_OK, or KQ_EXIT_USAGE after
@@ -128,5 +132,21 @@ typedef struct {
 void kq_report_text(const kq_run_report *report);
 void kq_report_json(const kq_run_report *report, bool first, bool last,
                     bool in_list);
+
+/* ---- figures (plots.c, plots feature) ----
+ * The run's figures: with --plots the pixel scatter (at begin) and a
+ * cluster scatter per k (at add); for a sweep the grid of recoloured
+ * images (always) and, with --plots, the elbow plot and its CSV (at
+ * finish). Each returns an exit code; all accept a NULL state, which is
+ * what begin gives when the run draws nothing. */
+typedef struct kq_cli_figures kq_cli_figures;
+
+int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
+                         size_t n, kq_cli_figures **out);
+int kq_cli_figures_add(kq_cli_figures *fig, const kq_image *clustered,
+                       const kq_kmeans_result *result,
+                       const kq_image *recoloured);
+int kq_cli_figures_finish(kq_cli_figures *fig);
+void kq_cli_figures_free(kq_cli_figures *fig);
 
 #endif /* KQ_CLI_H */

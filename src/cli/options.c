@@ -36,7 +36,10 @@ enum {
     OPT_URL,
     OPT_TIMEOUT,
     OPT_MAX_BYTES,
-    OPT_SAVE_INPUT
+    OPT_SAVE_INPUT,
+    OPT_PLOTS, /* plots feature */
+    OPT_PLOTS_DIR,
+    OPT_VIEW
 };
 
 static const struct option long_options[] = {
@@ -60,6 +63,9 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"save-input", required_argument, NULL, OPT_SAVE_INPUT},
+    {"plots", no_argument, NULL, OPT_PLOTS}, /* plots feature */
+    {"plots-dir", required_argument, NULL, OPT_PLOTS_DIR},
+    {"view", required_argument, NULL, OPT_VIEW},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -105,12 +111,25 @@ void kq_cli_print_help(void)
         "      --max-bytes N      largest download accepted (default 67108864,\n"
         "                         64 MiB)\n"
         "      --save-input FILE  also write the resized input image to FILE\n"
+        "      --plots            also draw the figures: "
+        "scatter3d_pixel_color.png,\n"
+        "                         scatter3d_cluster_k<K>.png and, for a "
+        "range,\n"
+        "                         image_output_k<A>-<B>.png and "
+        "elbow_k<A>-<B>.png/.csv\n"
+        "      --plots-dir DIR    folder for the figures, implies --plots\n"
+        "                         (default output)\n"
+        "      --view AZ,EL       3-D camera: azimuth from +R towards +G and\n"
+        "                         elevation, in degrees (default 60,22)\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
         "\n"
         "With a range (-k 2..10) every k is written, with _k<K> added to\n"
-        "OUTPUT and the table and palette names when they are given.\n"
+        "OUTPUT and the table and palette names when they are given, and a\n"
+        "grid of all of them: OUTPUT with _k<A>-<B> added, or\n"
+        "output/image_output_k<A>-<B>.png (in the figures' folder with "
+        "--plots).\n"
         "A .png output with k <= 256 is a palette PNG of 1, 2, 4 or 8 bits\n"
         "per pixel; the summary compares its size with a 24-bit PNG and raw\n"
         "RGB and gives MSE, PSNR and CIEDE2000 against the resized input.\n"
@@ -232,6 +251,23 @@ static bool parse_max_bytes(const char *text, size_t *out)
     return true;
 }
 
+/* "AZIMUTH,ELEVATION" in degrees: azimuth -360..360, elevation -90..90. */
+static bool parse_view(const char *text, kq_plot_view *view)
+{
+    char *comma, *end;
+    errno = 0;
+    double az = strtod(text, &comma);
+    if (comma == text || *comma != ',' || errno != 0)
+        return false;
+    double el = strtod(comma + 1, &end);
+    if (end == comma + 1 || *end != '\0' || errno != 0 || !isfinite(az) ||
+        !isfinite(el) || fabs(az) > 360.0 || fabs(el) > 90.0)
+        return false;
+    view->azimuth = az;
+    view->elevation = el;
+    return true;
+}
+
 static void set_defaults(kq_cli_options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -243,6 +279,7 @@ static void set_defaults(kq_cli_options *opts)
     memset(opts->background, 255, sizeof opts->background); /* issue 7 */
     opts->timeout_ms = KQ_FETCH_DEFAULT_TIMEOUT_MS; /* fetch (issue 3) */
     opts->max_bytes = KQ_FETCH_DEFAULT_MAX_BYTES;
+    kq_plot_view_default(&opts->view); /* plots feature */
 }
 
 /* Applies one option; false when its value is malformed. */
@@ -270,6 +307,12 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_TIMEOUT: return parse_timeout(arg, &opts->timeout_ms);
     case OPT_MAX_BYTES: return parse_max_bytes(arg, &opts->max_bytes);
     case OPT_SAVE_INPUT: opts->save_input = arg; return *arg != '\0';
+    case OPT_PLOTS: opts->plots = true; return true; /* plots feature */
+    case OPT_PLOTS_DIR:
+        opts->plots = true;
+        opts->plots_dir = arg;
+        return *arg != '\0';
+    case OPT_VIEW: return parse_view(arg, &opts->view);
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;

@@ -15,6 +15,7 @@ typedef struct {
     kq_image clustered; /* the resized image (or a copy at native size) */
     float *pixels;
     size_t n;
+    kq_cli_figures *figures; /* plots feature: NULL when none are drawn */
 } prepared_input;
 
 static void prepared_free(prepared_input *in)
@@ -22,6 +23,7 @@ static void prepared_free(prepared_input *in)
     kq_image_free(&in->original);
     kq_image_free(&in->clustered);
     kq_pixels_free(in->pixels);
+    kq_cli_figures_free(in->figures);
 }
 
 static int fail(const char *what, kq_status st, const char *detail)
@@ -160,6 +162,8 @@ static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
     int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
     if (code == KQ_EXIT_OK)
         code = kq_cli_measure(image_path, &in->clustered, &recoloured, m);
+    if (code == KQ_EXIT_OK) /* plots */
+        code = kq_cli_figures_add(in->figures, &in->clustered, r, &recoloured);
     kq_image_free(&recoloured);
     if (code == KQ_EXIT_OK)
         code = write_centroids(table_path, r);
@@ -240,8 +244,12 @@ int kq_cli_run(const kq_cli_options *opts)
         code = kq_cli_save_input(opts, &in.clustered); /* fetch (issue 3) */
     if (code == KQ_EXIT_OK)
         code = ensure_default_folder(opts);
+    if (code == KQ_EXIT_OK) /* plots feature: figures and a sweep's grid */
+        code = kq_cli_figures_begin(opts, in.pixels, in.n, &in.figures);
     for (int k = opts->k_first; code == KQ_EXIT_OK && k <= opts->k_last; k++)
         code = run_one_k(opts, &in, k);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_figures_finish(in.figures);
     prepared_free(&in);
     return code;
 }

@@ -599,6 +599,93 @@ case_url_usage() {
   done
 }
 
+# ---- figures (plots feature) ------------------------------------------
+
+PLOTCHECK=$(dirname "$INSPECT")/kq_plotcheck
+
+case_plots_single_k() {
+  expect_ok -k 3 --plots "$PHOTO" c3.png
+  for f in scatter3d_pixel_color scatter3d_cluster_k3; do
+    [ "$("$INSPECT" size "output/$f.png")" = "800 800" ] || die "$f size"
+  done
+  [ "$(ls output | wc -l)" -eq 2 ] || die "unexpected figures: $(ls output)"
+  grep -q "^figure: *output/scatter3d_cluster_k3.png$" .stdout || die "figure not named: $(cat .stdout)"
+  "$INSPECT" recolor c3.png c3.csv || die "the main output changed"
+}
+
+case_plots_off_by_default() {
+  expect_ok -k 3 "$PHOTO" c3.png
+  [ ! -e output ] || die "figures without --plots: $(ls output)"
+  grep -q "figure" .stdout && die "a figure was named"
+  expect_ok -q -k 3 "$PHOTO"
+  [ "$(ls output | tr '\n' ' ')" = "image_output_k3.csv image_output_k3.png " ] || die "output/ holds $(ls output)"
+}
+
+case_sweep_grid() {
+  expect_ok -q -k 2..4 "$PHOTO" sw.png
+  [ -f sw_k2-4.png ] || die "no grid sw_k2-4.png"
+  "$PLOTCHECK" grid sw_k2-4.png 2 4 sw_k || die "grid sw_k2-4.png"
+  [ ! -e output ] || die "figures without --plots: $(ls output)"
+  expect_ok -q -k 2..10 "$PHOTO"
+  "$PLOTCHECK" grid output/image_output_k2-10.png 2 10 output/image_output_k || die "grid 2..10"
+  ls output | grep -Eq 'scatter|elbow' && die "figures without --plots: $(ls output)"
+  return 0
+}
+
+case_plots_sweep() {
+  expect_ok -k 2..4 --plots-dir figs --json "$PHOTO" sw.png
+  for f in scatter3d_pixel_color scatter3d_cluster_k2 scatter3d_cluster_k3 \
+           scatter3d_cluster_k4 image_output_k2-4 elbow_k2-4; do
+    [ -f "figs/$f.png" ] || die "no figs/$f.png"
+  done
+  [ "$("$INSPECT" size figs/elbow_k2-4.png)" = "800 500" ] || die "elbow size"
+  "$PLOTCHECK" grid figs/image_output_k2-4.png 2 4 sw_k || die "grid"
+  [ ! -e output ] && [ ! -e sw_k2-4.png ] || die "grid written twice"
+  # stdout stays one JSON array, and the CSV's inertia is the JSON's
+  [ "$(head -c 1 .stdout)" = "[" ] && ! grep -q figure .stdout || die "stdout: $(cat .stdout)"
+  [ "$(head -1 figs/elbow_k2-4.csv)" = "k,inertia,mse,psnr" ] || die "csv header"
+  local from_json from_csv
+  from_json=$(grep -o '"k":[0-9]*,"seed":[0-9]*,"n_iter":[0-9]*,"inertia":[^,]*' .stdout |
+              sed -E 's/"k":([0-9]+),.*"inertia":(.*)/\1,\2/')
+  from_csv=$(tail -n +2 figs/elbow_k2-4.csv | cut -d, -f1,2)
+  [ "$(echo "$from_json" | wc -l)" -eq 3 ] && [ "$from_json" = "$from_csv" ] ||
+    die "csv and json disagree: $from_csv vs $from_json"
+  # MSE of the rounded recolouring: inertia / (3N) plus at most 0.25 of
+  # rounding per channel; PSNR from that MSE
+  awk -F, 'NR > 1 { d = $3 - $2 / (3 * 76800); p = 10 * log(65025 / $3) / log(10);
+           if (d < -1e-6 || d > 0.25 || (p - $4) ^ 2 > 1e-12) exit 1 }' \
+      figs/elbow_k2-4.csv || die "mse/psnr: $(cat figs/elbow_k2-4.csv)"
+}
+
+case_plots_deterministic() {
+  expect_ok -q -k 2..3 --plots-dir a "$PHOTO" x.png
+  expect_ok -q -k 2..3 --plots-dir b "$PHOTO" y.png
+  [ "$(ls a | wc -l)" -eq 6 ] || die "a holds $(ls a)"
+  for f in a/*; do
+    cmp -s "$f" "b/${f#a/}" || die "$f differs between runs"
+  done
+}
+
+case_plots_view() {
+  expect_ok -q -k 2 --plots --view 0,90 "$PHOTO" v.png
+  expect_ok -q -k 2 --plots-dir d2 --view -30.5,-10 "$PHOTO" v.png
+  expect_ok -q -k 2 --plots-dir d3 "$PHOTO" v.png
+  cmp -s output/scatter3d_pixel_color.png d3/scatter3d_pixel_color.png && die "--view 0,90 changed nothing"
+  cmp -s d2/scatter3d_pixel_color.png d3/scatter3d_pixel_color.png && die "--view -30.5,-10 changed nothing"
+  expect_error 64 "--view: invalid value '45'" --view 45 "$PHOTO" o.png
+  expect_error 64 "--view: invalid value '45,91'" --view 45,91 "$PHOTO" o.png
+  expect_error 64 "--view: invalid value 'a,b'" --view a,b "$PHOTO" o.png
+  expect_error 64 "--view: invalid value '45,30x'" --view 45,30x "$PHOTO" o.png
+  expect_error 64 "--view: invalid value ',30'" --view ,30 "$PHOTO" o.png
+  expect_error 64 "--view: invalid value 'nan,3'" --view nan,3 "$PHOTO" o.png
+  expect_error 64 "--plots-dir: invalid value ''" --plots-dir "" "$PHOTO" o.png
+}
+
+case_plots_dir_unwritable() {
+  echo file >plainfile
+  expect_error 73 "plainfile/figs: cannot create folder: Not a directory" -k 2 --plots-dir plainfile/figs "$PHOTO" o.png
+}
+
 fn="case_$case_name"
 declare -F "$fn" >/dev/null || die "no such case"
 "$fn"
