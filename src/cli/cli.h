@@ -65,6 +65,10 @@ void kq_cli_print_help(void);
 void kq_cli_error(const char *what, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prints "kquant: <what>: <detail>" (the status's text when detail is NULL
+ * or empty) and returns the status's exit code. */
+int kq_cli_fail(const char *what, kq_status status, const char *detail);
+
 /* The exit code documented for a library status. */
 int kq_cli_exit_code(kq_status status);
 
@@ -143,9 +147,9 @@ typedef struct kq_cli_figures kq_cli_figures;
 
 int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
                          size_t n, kq_cli_figures **out);
-int kq_cli_figures_add(kq_cli_figures *fig, const kq_image *clustered,
-                       const kq_kmeans_result *result,
-                       const kq_image *recoloured);
+int kq_cli_figures_add(kq_cli_figures *fig, const kq_kmeans_result *result,
+                       const kq_image *recoloured,
+                       const kq_run_metrics *metrics);
 int kq_cli_figures_finish(kq_cli_figures *fig);
 void kq_cli_figures_free(kq_cli_figures *fig);
 

@@ -9,12 +9,6 @@
 
 #define ERR_LEN 512
 
-static int fail(const char *what, kq_status st, const char *detail)
-{
-    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(st));
-    return kq_cli_exit_code(st);
-}
-
 bool kq_cli_parse_sort(const char *text, kq_palette_order *out)
 {
     static const struct {
@@ -109,7 +103,7 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
     } else {
         st = kq_image_write_file(path, recoloured, err, sizeof err);
     }
-    return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
 }
 
 int kq_cli_measure(const char *path, const kq_image *input,
@@ -117,7 +111,7 @@ int kq_cli_measure(const char *path, const kq_image *input,
 {
     struct stat info;
     if (stat(path, &info) != 0)
-        return fail(path, KQ_ERR_IO, "written file vanished");
+        return kq_cli_fail(path, KQ_ERR_IO, "written file vanished");
     m->file_bytes = (size_t)info.st_size;
     m->raw_bytes = (size_t)recoloured->width * (size_t)recoloured->height * 3;
     kq_status st = kq_image_png_bytes(recoloured, &m->png24_bytes);
@@ -126,7 +120,7 @@ int kq_cli_measure(const char *path, const kq_image *input,
     if (st == KQ_OK)
         st = kq_quality_delta_e(input, recoloured, &m->delta_e_mean,
                                 &m->delta_e_max);
-    return st == KQ_OK ? KQ_EXIT_OK : fail("quality", st, NULL);
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
 }
 
 int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
@@ -135,7 +129,7 @@ int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
     char err[ERR_LEN] = "";
     kq_status st = kq_palette_write_file(path, r, err, sizeof err);
     if (st != KQ_OK)
-        return fail(path, st, err);
+        return kq_cli_fail(path, st, err);
     m->palette = path;
     return KQ_EXIT_OK;
 }

@@ -14,6 +14,12 @@ void kq_cli_error(const char *what, const char *fmt, ...)
     va_end(ap);
 }
 
+int kq_cli_fail(const char *what, kq_status status, const char *detail)
+{
+    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(status));
+    return kq_cli_exit_code(status);
+}
+
 int kq_cli_exit_code(kq_status status)
 {
     switch (status) {

@@ -18,7 +18,8 @@ struct kq_cli_figures {
     bool sweep;
     int count;            /* ks added so far */
     int *ks;              /* per k of a sweep: */
-    double *inertia, *mse, *psnr;
+    double *inertia;
+    kq_run_metrics *metrics; /* MSE, PSNR, Delta E of each k */
     kq_image *panels;     /* the recoloured images, for the grid */
     char *written;        /* "figure: <path>\n" lines, printed at finish */
     size_t written_len;
@@ -27,12 +28,6 @@ struct kq_cli_figures {
 static const char *plots_dir(const kq_cli_options *opts)
 {
     return opts->plots_dir ? opts->plots_dir : KQ_DEFAULT_OUTPUT_DIR;
-}
-
-static int fail(const char *what, kq_status st, const char *detail)
-{
-    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(st));
-    return kq_cli_exit_code(st);
 }
 
 /* Notes a written figure, to be named after the run's summary. A failed
@@ -73,12 +68,12 @@ static int save(kq_cli_figures *fig, const char *path, kq_status drawn,
         drawn = KQ_ERR_OUTPUT;
     if (drawn != KQ_OK) {
         kq_image_free(figure);
-        return fail(path, drawn, NULL);
+        return kq_cli_fail(path, drawn, NULL);
     }
     kq_status st = kq_image_write_file(path, figure, err, sizeof err);
     kq_image_free(figure);
     if (st != KQ_OK)
-        return fail(path, st, err);
+        return kq_cli_fail(path, st, err);
     note_written(fig, path);
     return KQ_EXIT_OK;
 }
@@ -115,11 +110,10 @@ static int allocate_sweep(kq_cli_figures *fig)
     size_t count = (size_t)(fig->opts->k_last - fig->opts->k_first + 1);
     fig->ks = calloc(count, sizeof *fig->ks);
     fig->inertia = calloc(count, sizeof *fig->inertia);
-    fig->mse = calloc(count, sizeof *fig->mse);
-    fig->psnr = calloc(count, sizeof *fig->psnr);
+    fig->metrics = calloc(count, sizeof *fig->metrics);
     fig->panels = calloc(count, sizeof *fig->panels);
-    bool ok = fig->ks && fig->inertia && fig->mse && fig->psnr && fig->panels;
-    return ok ? KQ_EXIT_OK : fail("figures", KQ_ERR_NOMEM, NULL);
+    bool ok = fig->ks && fig->inertia && fig->metrics && fig->panels;
+    return ok ? KQ_EXIT_OK : kq_cli_fail("figures", KQ_ERR_NOMEM, NULL);
 }
 
 int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
@@ -131,7 +125,7 @@ int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
         return KQ_EXIT_OK;
     kq_cli_figures *fig = calloc(1, sizeof *fig);
     if (!fig)
-        return fail("figures", KQ_ERR_NOMEM, NULL);
+        return kq_cli_fail("figures", KQ_ERR_NOMEM, NULL);
     *fig = (kq_cli_figures){.opts = opts, .pixels = pixels, .n = n,
                             .sweep = sweep};
     *out = fig;
@@ -151,30 +145,29 @@ int kq_cli_figures_begin(const kq_cli_options *opts, const float *pixels,
     return save(fig, path, st, &figure);
 }
 
-static int keep_for_sweep(kq_cli_figures *fig, const kq_image *clustered,
-                          const kq_kmeans_result *r, const kq_image *recoloured)
+static int keep_for_sweep(kq_cli_figures *fig, const kq_kmeans_result *r,
+                          const kq_image *recoloured,
+                          const kq_run_metrics *metrics)
 {
     int i = fig->count;
-    kq_status st = kq_quality_mse(clustered, recoloured, &fig->mse[i],
-                                  &fig->psnr[i]);
-    if (st == KQ_OK)
-        st = kq_image_resize(recoloured, recoloured->width,
-                             recoloured->height, &fig->panels[i]);
+    fig->metrics[i] = *metrics;
+    kq_status st = kq_image_resize(recoloured, recoloured->width,
+                                   recoloured->height, &fig->panels[i]);
     if (st != KQ_OK)
-        return fail("figures", st, NULL);
+        return kq_cli_fail("figures", st, NULL);
     fig->ks[i] = r->k;
     fig->inertia[i] = r->inertia;
     fig->count++;
     return KQ_EXIT_OK;
 }
 
-int kq_cli_figures_add(kq_cli_figures *fig, const kq_image *clustered,
-                       const kq_kmeans_result *result,
-                       const kq_image *recoloured)
+int kq_cli_figures_add(kq_cli_figures *fig, const kq_kmeans_result *result,
+                       const kq_image *recoloured,
+                       const kq_run_metrics *metrics)
 {
     if (!fig)
         return KQ_EXIT_OK;
-    int code = fig->sweep ? keep_for_sweep(fig, clustered, result, recoloured)
+    int code = fig->sweep ? keep_for_sweep(fig, result, recoloured, metrics)
                           : KQ_EXIT_OK;
     if (code != KQ_EXIT_OK || !fig->opts->plots)
         return code;
@@ -189,29 +182,32 @@ int kq_cli_figures_add(kq_cli_figures *fig, const kq_image *clustered,
     return save(fig, path, st, &figure);
 }
 
-/* k,inertia,mse,psnr with %.17g, so that inertia reads back exactly as the
- * JSON summary prints it. */
+/* k,inertia,mse,psnr,delta_e_mean,delta_e_max with %.17g, so that inertia
+ * reads back exactly as the JSON summary prints it. */
 static int write_elbow_csv(kq_cli_figures *fig, const char *path)
 {
     char err[ERR_LEN] = "";
     kq_atomic_file *file;
     if (!path_fits(path))
-        return fail(path, KQ_ERR_OUTPUT, "path too long");
+        return kq_cli_fail(path, KQ_ERR_OUTPUT, "path too long");
     kq_status st = kq_atomic_open(path, &file, err, sizeof err);
     if (st != KQ_OK)
-        return fail(path, st, err);
+        return kq_cli_fail(path, st, err);
     FILE *out = kq_atomic_stream(file);
-    fprintf(out, "k,inertia,mse,psnr\n");
-    for (int i = 0; i < fig->count; i++)
-        fprintf(out, "%d,%.17g,%.17g,%.17g\n", fig->ks[i], fig->inertia[i],
-                fig->mse[i], fig->psnr[i]);
+    fprintf(out, "k,inertia,mse,psnr,delta_e_mean,delta_e_max\n");
+    for (int i = 0; i < fig->count; i++) {
+        const kq_run_metrics *m = &fig->metrics[i];
+        fprintf(out, "%d,%.17g,%.17g,%.17g,%.17g,%.17g\n", fig->ks[i],
+                fig->inertia[i], m->mse, m->psnr_db, m->delta_e_mean,
+                m->delta_e_max);
+    }
     if (ferror(out)) {
         kq_atomic_abort(file);
-        return fail(path, KQ_ERR_IO, NULL);
+        return kq_cli_fail(path, KQ_ERR_IO, NULL);
     }
     st = kq_atomic_commit(file, err, sizeof err);
     if (st != KQ_OK)
-        return fail(path, st, err);
+        return kq_cli_fail(path, st, err);
     note_written(fig, path);
     return KQ_EXIT_OK;
 }
@@ -263,8 +259,7 @@ void kq_cli_figures_free(kq_cli_figures *fig)
     free(fig->panels);
     free(fig->ks);
     free(fig->inertia);
-    free(fig->mse);
-    free(fig->psnr);
+    free(fig->metrics);
     free(fig->written);
     free(fig);
 }

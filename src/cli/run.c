@@ -26,12 +26,6 @@ static void prepared_free(prepared_input *in)
     kq_cli_figures_free(in->figures);
 }
 
-static int fail(const char *what, kq_status st, const char *detail)
-{
-    kq_cli_error(what, "%s", detail && *detail ? detail : kq_strerror(st));
-    return kq_cli_exit_code(st);
-}
-
 static int prepare(const kq_cli_options *opts, prepared_input *in)
 {
     char err[ERR_LEN] = "";
@@ -48,16 +42,16 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
         st = kq_image_load_file(opts->input, &lo, &in->original, err,
                                 sizeof err);
         if (st != KQ_OK)
-            return fail(opts->input, st, err);
+            return kq_cli_fail(opts->input, st, err);
     }
     int w = opts->native_size ? in->original.width : opts->width;
     int h = opts->native_size ? in->original.height : opts->height;
     st = kq_image_resize(&in->original, w, h, &in->clustered);
     if (st != KQ_OK)
-        return fail("resize", st, NULL);
+        return kq_cli_fail("resize", st, NULL);
     in->pixels = kq_pixels_flatten(&in->clustered, &in->n);
     if (!in->pixels)
-        return fail("pixels", KQ_ERR_NOMEM, NULL);
+        return kq_cli_fail("pixels", KQ_ERR_NOMEM, NULL);
     if ((size_t)opts->k_last > in->n) {
         kq_cli_error(opts->input, "k=%d is more than the %zu pixels to cluster",
                      opts->k_last, in->n);
@@ -134,18 +128,18 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
     if (!path)
         return kq_centroids_write_csv(stdout, r) == KQ_OK
                    ? KQ_EXIT_OK
-                   : fail("stdout", KQ_ERR_IO, NULL);
+                   : kq_cli_fail("stdout", KQ_ERR_IO, NULL);
     char err[ERR_LEN] = "";
     kq_atomic_file *file;
     kq_status st = kq_atomic_open(path, &file, err, sizeof err);
     if (st != KQ_OK)
-        return fail(path, st, err);
+        return kq_cli_fail(path, st, err);
     if (kq_centroids_write_csv(kq_atomic_stream(file), r) != KQ_OK) {
         kq_atomic_abort(file);
-        return fail(path, KQ_ERR_IO, NULL);
+        return kq_cli_fail(path, KQ_ERR_IO, NULL);
     }
     st = kq_atomic_commit(file, err, sizeof err);
-    return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
 }
 
 /* The image (a palette PNG where it can be), its size and quality
@@ -158,12 +152,12 @@ static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
     kq_image recoloured = {0};
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
-        return fail("recolour", st, NULL);
+        return kq_cli_fail("recolour", st, NULL);
     int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
     if (code == KQ_EXIT_OK)
         code = kq_cli_measure(image_path, &in->clustered, &recoloured, m);
     if (code == KQ_EXIT_OK) /* plots */
-        code = kq_cli_figures_add(in->figures, &in->clustered, r, &recoloured);
+        code = kq_cli_figures_add(in->figures, r, &recoloured, m);
     kq_image_free(&recoloured);
     if (code == KQ_EXIT_OK)
         code = write_centroids(table_path, r);
@@ -211,7 +205,7 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
         st = kq_kmeans_result_sort(&result, opts->sort);
     if (st != KQ_OK) {
         kq_kmeans_result_free(&result);
-        return fail("k-means", st, NULL);
+        return kq_cli_fail("k-means", st, NULL);
     }
     char *image_path = output_path_for(opts, k, sweep);
     char *table_path = centroids_path_for(opts, image_path, k, sweep);
@@ -221,7 +215,7 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     int code = image_path && (palette_path || !opts->palette)
                    ? write_outputs(opts, in, &result, image_path, table_path,
                                    palette_path, &metrics)
-                   : fail("paths", KQ_ERR_NOMEM, NULL);
+                   : kq_cli_fail("paths", KQ_ERR_NOMEM, NULL);
     if (code == KQ_EXIT_OK)
         report(opts, in, &result, image_path, table_path, &metrics, k);
     free(image_path);

@@ -643,7 +643,7 @@ case_plots_sweep() {
   [ ! -e output ] && [ ! -e sw_k2-4.png ] || die "grid written twice"
   # stdout stays one JSON array, and the CSV's inertia is the JSON's
   [ "$(head -c 1 .stdout)" = "[" ] && ! grep -q figure .stdout || die "stdout: $(cat .stdout)"
-  [ "$(head -1 figs/elbow_k2-4.csv)" = "k,inertia,mse,psnr" ] || die "csv header"
+  [ "$(head -1 figs/elbow_k2-4.csv)" = "k,inertia,mse,psnr,delta_e_mean,delta_e_max" ] || die "csv header"
   local from_json from_csv
   from_json=$(grep -o '"k":[0-9]*,"seed":[0-9]*,"n_iter":[0-9]*,"inertia":[^,]*' .stdout |
               sed -E 's/"k":([0-9]+),.*"inertia":(.*)/\1,\2/')
@@ -653,7 +653,8 @@ case_plots_sweep() {
   # MSE of the rounded recolouring: inertia / (3N) plus at most 0.25 of
   # rounding per channel; PSNR from that MSE
   awk -F, 'NR > 1 { d = $3 - $2 / (3 * 76800); p = 10 * log(65025 / $3) / log(10);
-           if (d < -1e-6 || d > 0.25 || (p - $4) ^ 2 > 1e-12) exit 1 }' \
+           if (d < -1e-6 || d > 0.25 || (p - $4) ^ 2 > 1e-12) exit 1
+           if (!($5 > 0 && $6 >= $5)) exit 2 }' \
       figs/elbow_k2-4.csv || die "mse/psnr: $(cat figs/elbow_k2-4.csv)"
 }
 
