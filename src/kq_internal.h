@@ -106,6 +106,12 @@ double kq_skl_shift_total(const double *old_centres,
 double kq_skl_inertia(const kq_skl_data *d, const double *centres,
                       const int32_t *labels);
 
+/* scikit-learn's _is_same_clustering: true when mapping each label of a,
+ * on first sight, to b's label at that sample never conflicts (labels
+ * 0..k-1). One-directional, as scikit-learn's. */
+bool kq_skl_same_partition(const int32_t *a, const int32_t *b, size_t n,
+                           int k);
+
 /* One Lloyd run from centres (updated in place), scikit-learn's stopping
  * rules; fills labels (n), n_iter and the (centred) inertia. */
 kq_status kq_skl_lloyd(const kq_skl_data *d, int k, int max_iter,

@@ -368,9 +368,7 @@ kq_status kq_skl_lloyd(const kq_skl_data *d, int k, int max_iter,
 
 /* ---- restarts and the public entry ---- */
 
-/* scikit-learn's _is_same_clustering: can the labels of a be renamed into
- * those of b (mapping each label of a on first sight)? */
-static bool same_partition(const int32_t *a, const int32_t *b, size_t n,
+bool kq_skl_same_partition(const int32_t *a, const int32_t *b, size_t n,
                            int k)
 {
     int32_t map[KQ_MAX_CLUSTERS];
@@ -458,7 +456,7 @@ static kq_status run_restarts(const kq_skl_data *d,
         if (st != KQ_OK)
             return st;
         if (run > 0 && cur->inertia < best->inertia &&
-            !same_partition(cur->labels, best->labels, d->n, p->k)) {
+            !kq_skl_same_partition(cur->labels, best->labels, d->n, p->k)) {
             run_result swap = *best;
             *best = *cur;
             *cur = swap;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <math.h>
 
 #define FIXTURES KQ_TEST_DATA_DIR "/sklearn_fixtures.json"
 
@@ -188,6 +188,56 @@ static void lloyd_run_matches_sklearn(void **state)
     kq_skl_data_free(&d);
 }
 
+/* The shift test is "<= tol": a run whose first shift equals tol_abs
+ * stops after one iteration, one a hair below it does not. */
+static void lloyd_stops_when_shift_equals_tolerance(void **state)
+{
+    (void)state;
+    kq_skl_data d;
+    prepare_tiny(&d);
+    kq_rng rng;
+    kq_rng_seed(&rng, 42);
+    double seeds[9], c[9], sums[9], dist[10];
+    int32_t labels[10];
+    size_t counts[3], order[10];
+    assert_int_equal(kq_skl_kmeanspp(&d, 3, &rng, seeds), KQ_OK);
+    kq_skl_assign(&d, seeds, 3, labels);
+    kq_skl_accumulate(&d, labels, 3, sums, counts);
+    kq_skl_relocate_empty(&d, seeds, labels, 3, sums, counts, dist, order);
+    kq_skl_average(sums, counts, 3);
+    double first_shift = kq_skl_shift_total(seeds, sums, 3);
+    assert_true(first_shift > 0.0);
+    int n_iter;
+    double inertia;
+    d.tol_abs = first_shift;
+    memcpy(c, seeds, sizeof c);
+    assert_int_equal(kq_skl_lloyd(&d, 3, 300, c, labels, &n_iter, &inertia),
+                     KQ_OK);
+    assert_int_equal(n_iter, 1);
+    assert_memory_equal(c, sums, sizeof c);
+    d.tol_abs = nextafter(first_shift, 0.0);
+    memcpy(c, seeds, sizeof c);
+    assert_int_equal(kq_skl_lloyd(&d, 3, 300, c, labels, &n_iter, &inertia),
+                     KQ_OK);
+    assert_int_equal(n_iter, 2);
+    kq_skl_data_free(&d);
+}
+
+static void same_partition_maps_labels_one_way(void **state)
+{
+    (void)state;
+    const int32_t a[6] = {0, 0, 1, 1, 2, 2};
+    const int32_t renamed[6] = {2, 2, 0, 0, 1, 1};
+    const int32_t split[6] = {2, 2, 0, 1, 1, 1};
+    const int32_t merged[6] = {0, 0, 0, 0, 1, 1};
+    assert_true(kq_skl_same_partition(a, renamed, 6, 3));
+    assert_false(kq_skl_same_partition(a, split, 6, 3));
+    /* scikit-learn only checks a -> b: merging two clusters of a into
+     * one of b still counts as the same clustering. */
+    assert_true(kq_skl_same_partition(a, merged, 6, 3));
+    assert_false(kq_skl_same_partition(merged, a, 6, 3));
+}
+
 static void fit_checks_its_arguments(void **state)
 {
     (void)state;
@@ -299,7 +349,7 @@ static void argpartition_matches_numpy(void **state)
         free(order);
         cases++;
     }
-    assert_int_equal(cases, 8);
+    assert_int_equal(cases, 17);
     free(text);
 }
 
@@ -404,6 +454,8 @@ int main(void)
         cmocka_unit_test(kmeanspp_picks_sklearns_samples),
         cmocka_unit_test(one_step_relocates_the_empty_cluster),
         cmocka_unit_test(lloyd_run_matches_sklearn),
+        cmocka_unit_test(lloyd_stops_when_shift_equals_tolerance),
+        cmocka_unit_test(same_partition_maps_labels_one_way),
         cmocka_unit_test(fit_checks_its_arguments),
         cmocka_unit_test(argpartition_matches_numpy),
         cmocka_unit_test(few_colours_match_sklearn),
