@@ -36,6 +36,7 @@ typedef struct {
     kq_kmeans_params kmeans; /* k is set per run */
     size_t max_pixels;
     bool json;
+    bool sklearn;           /* sklearn mode: kq_kmeans_fit_sklearn */
     bool quiet;
     bool show_help;
     bool show_version;
@@ -66,6 +67,8 @@ typedef struct {
     const char *centroids;   /* NULL when the table went to stdout */
     const kq_kmeans_result *result;
     uint64_t seed;
+    bool sklearn;            /* sklearn mode: say so, and its n_init */
+    int n_init;
 } kq_run_report;
 
 void kq_report_text(const kq_run_report *report);

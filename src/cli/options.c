@@ -24,7 +24,8 @@ enum {
     OPT_MAX_ITER,
     OPT_TOL,
     OPT_JSON,
-    OPT_MAX_PIXELS
+    OPT_MAX_PIXELS,
+    OPT_SKLEARN /* sklearn mode */
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
     {"tol", required_argument, NULL, OPT_TOL},
     {"json", no_argument, NULL, OPT_JSON},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"sklearn", no_argument, NULL, OPT_SKLEARN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -66,6 +68,10 @@ void kq_cli_print_help(void)
         "(default 1e-4)\n"
         "      --max-pixels N     refuse larger inputs (default 100000000)\n"
         "      --json             print a JSON summary instead of the table\n"
+        "      --sklearn          compute exactly what scikit-learn 1.2.1's\n"
+        "                         KMeans(n_clusters=K, random_state=SEED,\n"
+        "                         n_init=N, algorithm=\"lloyd\") computes\n"
+        "                         (same centres, order, labels, inertia)\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
@@ -193,6 +199,7 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_TOL: return parse_tol(arg, &km->tol);
     case OPT_JSON: opts->json = true; return true;
     case OPT_MAX_PIXELS: return parse_max_pixels(arg, &opts->max_pixels);
+    case OPT_SKLEARN: opts->sklearn = true; return true;
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;

@@ -170,6 +170,8 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         .centroids = table_path,
         .result = r,
         .seed = opts->kmeans.seed,
+        .sklearn = opts->sklearn,
+        .n_init = opts->kmeans.n_init,
     };
     if (opts->json)
         kq_report_json(&rep, k == opts->k_first, k == opts->k_last,
@@ -185,7 +187,10 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
     kq_kmeans_result result = {0};
-    kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
+    /* sklearn mode: scikit-learn's exact engine instead of ours */
+    kq_status st = opts->sklearn
+                       ? kq_kmeans_fit_sklearn(in->pixels, in->n, &params, &result)
+                       : kq_kmeans_fit(in->pixels, in->n, &params, &result);
     if (st != KQ_OK)
         return fail("k-means", st, NULL);
     char *image_path = output_path_for(opts, k, sweep);
