@@ -180,6 +180,15 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         kq_report_text(&rep);
 }
 
+/* sklearn mode: scikit-learn's exact engine instead of ours. */
+static kq_status fit_k(const kq_cli_options *opts, const prepared_input *in,
+                       const kq_kmeans_params *params, kq_kmeans_result *out)
+{
+    if (opts->sklearn)
+        return kq_kmeans_fit_sklearn(in->pixels, in->n, params, out);
+    return kq_kmeans_fit(in->pixels, in->n, params, out);
+}
+
 static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
                      int k)
 {
@@ -187,10 +196,7 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
     kq_kmeans_result result = {0};
-    /* sklearn mode: scikit-learn's exact engine instead of ours */
-    kq_status st = opts->sklearn
-                       ? kq_kmeans_fit_sklearn(in->pixels, in->n, &params, &result)
-                       : kq_kmeans_fit(in->pixels, in->n, &params, &result);
+    kq_status st = fit_k(opts, in, &params, &result);
     if (st != KQ_OK)
         return fail("k-means", st, NULL);
     char *image_path = output_path_for(opts, k, sweep);
