@@ -183,6 +183,18 @@ typedef struct {
 kq_status kq_kmeans_fit(const float *pixels, size_t n,
                         const kq_kmeans_params *params, kq_kmeans_result *out);
 
+/* scikit-learn mode: computes bit for bit what Debian's scikit-learn 1.2.1
+ * (numpy 1.24, one thread) computes for KMeans(n_clusters=k,
+ * random_state=seed, n_init=n_init, max_iter, tol, algorithm="lloyd")
+ * .fit(pixels): centroids are cluster_centers_ in scikit-learn's order,
+ * labels are labels_, n_iter is n_iter_ and inertia is inertia_ (computed,
+ * as scikit-learn does, on mean-centred samples). counts are the label
+ * counts. Slower than kq_kmeans_fit. seed must be below 2^32 (numpy's
+ * RandomState). Errors and ownership as kq_kmeans_fit. */
+kq_status kq_kmeans_fit_sklearn(const float *pixels, size_t n,
+                                const kq_kmeans_params *params,
+                                kq_kmeans_result *out);
+
 /* Frees the arrays of result (which may be NULL) and zeroes it. */
 void kq_kmeans_result_free(kq_kmeans_result *result);
 

@@ -53,5 +53,75 @@ double kq_rng_uniform(kq_rng *rng);
  * cannot decode it ("a WebP image", "an HTML page"), for error messages;
  * NULL when the data is a format stb_image reads or is not recognised. */
 const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
+/* ---- scikit-learn compatibility (sklearn mode: npsum.c, npselect.c,
+ * sklearn_kmeans.c) ---- */
+
+/* np.sum of a contiguous array: pairwise summation (eight partial sums,
+ * blocks of 128 split in halves) within buffers of 8192 elements. */
+double kq_np_sum(const double *a, size_t n);
+
+/* numpy's pairwise_sum of one buffer (no 8192 split). */
+double kq_np_pairwise_sum(const double *a, size_t n);
+
+/* order = np.argpartition(values, kth), numpy 1.24's introselect order
+ * (order has n entries; kth < n). */
+void kq_np_argpartition(const double *values, size_t n, size_t kth,
+                        size_t *order);
+
+/* The samples as scikit-learn's KMeans sees them after fit's preamble. */
+typedef struct {
+    size_t n;
+    double *x;       /* n x 3: samples minus mean */
+    double *xsq;     /* n: squared norms of x, einsum's order */
+    double mean[3];  /* column means (np.mean) */
+    double tol_abs;  /* tol times the mean column variance (np.var) */
+} kq_skl_data;
+
+/* Fills *d from n pixels; free with kq_skl_data_free. */
+kq_status kq_skl_data_init(kq_skl_data *d, const float *pixels, size_t n,
+                           double tol);
+void kq_skl_data_free(kq_skl_data *d);
+
+/* Greedy k-means++ seeding: k x 3 centred centres, drawing from rng. */
+kq_status kq_skl_kmeanspp(const kq_skl_data *d, int k, kq_rng *rng,
+                          double *centres);
+
+/* Lloyd step 1: each sample's first nearest centre, by -2 c.x + |c|^2. */
+void kq_skl_assign(const kq_skl_data *d, const double *centres, int k,
+                   int32_t *labels);
+
+/* Lloyd step 2: per-cluster sums (k x 3, sample order) and counts. */
+void kq_skl_accumulate(const kq_skl_data *d, const int32_t *labels, int k,
+                       double *sums, size_t *counts);
+
+/* Lloyd step 3: empty clusters (ascending) take the samples farthest from
+ * their old centres, in np.argpartition's order. dist and order are n-entry
+ * scratch arrays. Labels are not changed (as in scikit-learn). */
+void kq_skl_relocate_empty(const kq_skl_data *d, const double *old_centres,
+                           const int32_t *labels, int k, double *sums,
+                           size_t *counts, double *dist, size_t *order);
+
+/* Lloyd step 4: sums times 1/count in place (empty clusters unchanged). */
+void kq_skl_average(double *sums, const size_t *counts, int k);
+
+/* Lloyd step 5: np.sum of the squared centre shifts (sqrt, then square). */
+double kq_skl_shift_total(const double *old_centres,
+                          const double *new_centres, int k);
+
+/* Sum of squared distances to the own centre, in sample order. */
+double kq_skl_inertia(const kq_skl_data *d, const double *centres,
+                      const int32_t *labels);
+
+/* scikit-learn's _is_same_clustering: true when mapping each label of a,
+ * on first sight, to b's label at that sample never conflicts (labels
+ * 0..k-1). One-directional, as scikit-learn's. */
+bool kq_skl_same_partition(const int32_t *a, const int32_t *b, size_t n,
+                           int k);
+
+/* One Lloyd run from centres (updated in place), scikit-learn's stopping
+ * rules; fills labels (n), n_iter and the (centred) inertia. */
+kq_status kq_skl_lloyd(const kq_skl_data *d, int k, int max_iter,
+                       double *centres, int32_t *labels, int *n_iter,
+                       double *inertia);
 
 #endif /* KQ_INTERNAL_H */

@@ -41,6 +41,7 @@ typedef struct {
     const char *palette;         /* --palette FILE, NULL: none */
     kq_palette_order sort;       /* --sort */
     unsigned char background[3]; /* --background, default white */
+    bool sklearn;           /* sklearn mode: kq_kmeans_fit_sklearn */
     bool quiet;
     bool show_help;
     bool show_version;
@@ -131,6 +132,8 @@ typedef struct {
     const kq_kmeans_result *result;
     uint64_t seed;
     const kq_run_metrics *metrics; /* issue 7; NULL: not measured */
+    bool sklearn;            /* sklearn mode: say so, and its n_init */
+    int n_init;
 } kq_run_report;
 
 void kq_report_text(const kq_run_report *report);

@@ -39,7 +39,8 @@ enum {
     OPT_SAVE_INPUT,
     OPT_PLOTS, /* plots feature */
     OPT_PLOTS_DIR,
-    OPT_VIEW
+    OPT_VIEW,
+    OPT_SKLEARN /* sklearn mode */
 };
 
 static const struct option long_options[] = {
@@ -66,6 +67,7 @@ static const struct option long_options[] = {
     {"plots", no_argument, NULL, OPT_PLOTS}, /* plots feature */
     {"plots-dir", required_argument, NULL, OPT_PLOTS_DIR},
     {"view", required_argument, NULL, OPT_VIEW},
+    {"sklearn", no_argument, NULL, OPT_SKLEARN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -121,6 +123,10 @@ void kq_cli_print_help(void)
         "                         (default output)\n"
         "      --view AZ,EL       3-D camera: azimuth from +R towards +G and\n"
         "                         elevation, in degrees (default 60,22)\n"
+        "      --sklearn          compute exactly what scikit-learn 1.2.1's\n"
+        "                         KMeans(n_clusters=K, random_state=SEED,\n"
+        "                         n_init=N, algorithm=\"lloyd\") computes\n"
+        "                         (same centres, order, labels, inertia)\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
@@ -313,6 +319,7 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
         opts->plots_dir = arg;
         return *arg != '\0';
     case OPT_VIEW: return parse_view(arg, &opts->view);
+    case OPT_SKLEARN: opts->sklearn = true; return true;
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;

@@ -70,6 +70,12 @@ void kq_report_text(const kq_run_report *rep)
     printf("k-means:    N=%zu pixels, k=%d, seed=%llu, %d iterations, "
            "inertia %.6g\n",
            r->n, r->k, (unsigned long long)rep->seed, r->n_iter, r->inertia);
+    if (rep->sklearn) /* sklearn mode: the attributes as sklearn names them */
+        printf("sklearn:    KMeans(n_clusters=%d, random_state=%llu, "
+               "n_init=%d, algorithm=\"lloyd\"): n_iter_=%d, "
+               "inertia_=%.17g\n",
+               r->k, (unsigned long long)rep->seed, rep->n_init, r->n_iter,
+               r->inertia);
     printf("output:     %s%s%s\n", rep->output, rep->centroids ? ", " : "",
            rep->centroids ? rep->centroids : "");
     if (rep->metrics)
@@ -137,6 +143,7 @@ void kq_report_json(const kq_run_report *rep, bool first, bool last,
         printf("null");
     if (rep->metrics)
         json_metrics(rep->metrics); /* issue 7 */
+    printf(",\"sklearn\":%s", rep->sklearn ? "true" : "false"); /* sklearn mode */
     putchar(',');
     json_clusters(r);
     printf("}");

@@ -185,12 +185,23 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         .result = r,
         .seed = opts->kmeans.seed,
         .metrics = metrics,
+        .sklearn = opts->sklearn,
+        .n_init = opts->kmeans.n_init,
     };
     if (opts->json)
         kq_report_json(&rep, k == opts->k_first, k == opts->k_last,
                        opts->k_first != opts->k_last);
     else
         kq_report_text(&rep);
+}
+
+/* sklearn mode: scikit-learn's exact engine instead of ours. */
+static kq_status fit_k(const kq_cli_options *opts, const prepared_input *in,
+                       const kq_kmeans_params *params, kq_kmeans_result *out)
+{
+    if (opts->sklearn)
+        return kq_kmeans_fit_sklearn(in->pixels, in->n, params, out);
+    return kq_kmeans_fit(in->pixels, in->n, params, out);
 }
 
 static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
@@ -200,7 +211,7 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
     kq_kmeans_result result = {0};
-    kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
+    kq_status st = fit_k(opts, in, &params, &result);
     if (st == KQ_OK) /* issue 7: one renumbering that every output sees */
         st = kq_kmeans_result_sort(&result, opts->sort);
     if (st != KQ_OK) {

@@ -687,6 +687,46 @@ case_plots_dir_unwritable() {
   expect_error 73 "plainfile/figs: cannot create folder: Not a directory" -k 2 --plots-dir plainfile/figs "$PHOTO" o.png
 }
 
+# ---- scikit-learn mode (--sklearn) --------------------------------------
+# Expected values come from tests/data/sklearn_fixtures.json, made with
+# Debian's scikit-learn 1.2.1 (tests/fixtures/gen_sklearn_fixtures.py).
+
+SK_FIXTURES=$SRC/tests/data/sklearn_fixtures.json
+SK_COFFEE=$SRC/tests/data/coffee_240x320.png
+
+# sk_row K N_INIT: the fixture line for coffee at k=K, n_init=N_INIT.
+sk_row() { grep "\"image\": \"coffee_240x320.png\", \"k\": $1, \"n_init\": $2," "$SK_FIXTURES"; }
+sk_field() { sk_row "$1" "$2" | sed -E "s/.*\"$3\": ([^,]*),.*/\1/"; }
+# sk_g17 NUMBER: the number as C's %.17g prints the double it denotes.
+sk_g17() { awk -v v="$1" 'BEGIN { printf "%.17g", v + 0 }'; }
+
+case_sklearn_coffee_k3() {
+  expect_ok --sklearn --size native -k 3 "$SK_COFFEE" c.png
+  local want got
+  want=$(sk_row 3 1 | sed -E 's/.*"centers": \[\[([^]]*)\].*/\1/' | tr -d ' ' |
+         tr ',' '\n' | while read -r v; do sk_g17 "$v"; echo; done | paste -sd,)
+  got=$(sed -n 2p c.csv | cut -d, -f2-4)
+  [ -n "$want" ] && [ "$got" = "$want" ] || die "first centroid '$got', want '$want'"
+  grep -q "n_iter_=$(sk_field 3 1 n_iter), inertia_=$(sk_g17 "$(sk_field 3 1 inertia)")\$" .stdout ||
+    die "summary: $(cat .stdout)"
+  # The tutorial's size is the default: a 240x320 input is used as it is.
+  expect_ok -q --sklearn -k 3 "$SK_COFFEE" d.png
+  cmp -s c.csv d.csv || die "default size changed the sklearn result"
+}
+
+case_sklearn_sweep_json() {
+  expect_ok --sklearn --json --n-init 10 -k 2..4 "$SK_COFFEE" s.png
+  [ "$(wc -l <.stdout)" -eq 3 ] || die "json: $(cat .stdout)"
+  for k in 2 3 4; do
+    local want="\"k\":$k,\"seed\":42,\"n_iter\":$(sk_field "$k" 10 n_iter),\"inertia\":$(sk_g17 "$(sk_field "$k" 10 inertia)"),"
+    grep -qF "$want" .stdout || die "k=$k: no '$want' in $(cat .stdout)"
+    [ "$(csv_rows "s_k$k.csv")" -eq "$k" ] || die "s_k$k.csv rows"
+  done
+  [ "$(grep -c '"sklearn":true' .stdout)" -eq 3 ] || die "json lacks sklearn:true"
+  expect_ok --json -k 2 "$SK_COFFEE" plain.png
+  grep -q '"sklearn":false' .stdout || die "plain run: $(cat .stdout)"
+}
+
 fn="case_$case_name"
 declare -F "$fn" >/dev/null || die "no such case"
 "$fn"
