@@ -18,6 +18,12 @@ kq_status kq_fail(kq_status status, char *err, size_t err_len,
                   const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* ---- paths (write.c) ---- */
+
+/* The extension of path's last component, from its dot ("a/b.png" ->
+ * ".png"), or NULL when it has none. */
+const char *kq_path_extension(const char *path);
+
 /* ---- checked arithmetic (error.c) ---- */
 
 /* Sets *out = a * b and returns true, or returns false on overflow. */

@@ -8,8 +8,7 @@
 
 kq_palette_format kq_palette_format_from_path(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
+    const char *dot = kq_path_extension(path);
     if (!dot)
         return KQ_PALETTE_UNKNOWN;
     static const struct {

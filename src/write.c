@@ -8,10 +8,15 @@
 
 #define JPEG_QUALITY 95
 
-kq_format kq_format_from_path(const char *path)
+const char *kq_path_extension(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
+    return strrchr(slash ? slash : path, '.');
+}
+
+kq_format kq_format_from_path(const char *path)
+{
+    const char *dot = kq_path_extension(path);
     if (!dot)
         return KQ_FORMAT_UNKNOWN;
     static const struct {

@@ -82,6 +82,11 @@ int kq_cli_fetch_input(const kq_cli_options *opts, const kq_load_options *lo,
 int kq_cli_check_save_input(const kq_cli_options *opts);
 int kq_cli_save_input(const kq_cli_options *opts, const kq_image *img);
 
+/* path with tag inserted before its extension and the extension replaced
+ * by ext when ext is not NULL: ("a/b.png", "_k3", ".csv") -> "a/b_k3.csv".
+ * Returns a new string (free()), or NULL when memory runs out. */
+char *kq_cli_path_variant(const char *path, const char *tag, const char *ext);
+
 /* Runs the whole job; returns the exit code. */
 int kq_cli_run(const kq_cli_options *opts);
 

@@ -97,12 +97,11 @@ static void grid_path(const kq_cli_options *opts, char *buf, size_t len)
                  opts->plots ? plots_dir(opts) : KQ_DEFAULT_OUTPUT_DIR, a, b);
         return;
     }
-    const char *slash = strrchr(opts->output, '/');
-    const char *dot = strrchr(slash ? slash + 1 : opts->output, '.');
-    int stem = (int)(dot ? (size_t)(dot - opts->output)
-                         : strlen(opts->output));
-    snprintf(buf, len, "%.*s_k%d-%d%s", stem, opts->output, a, b,
-             dot ? dot : "");
+    char tag[32];
+    snprintf(tag, sizeof tag, "_k%d-%d", a, b);
+    char *path = kq_cli_path_variant(opts->output, tag, NULL);
+    snprintf(buf, len, "%s", path ? path : "");
+    free(path);
 }
 
 static int allocate_sweep(kq_cli_figures *fig)

@@ -64,19 +64,10 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
  * "_k<K>" inserted before it when k > 0. Caller frees. */
 static char *derive_path(const char *path, const char *ext, int k)
 {
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash + 1 : path, '.');
-    size_t stem = dot ? (size_t)(dot - path) : strlen(path);
-    const char *suffix = ext ? ext : (dot ? dot : "");
-    size_t size = stem + strlen(suffix) + 16;
-    char *out = malloc(size);
-    if (!out)
-        return NULL;
+    char tag[16] = "";
     if (k > 0)
-        snprintf(out, size, "%.*s_k%d%s", (int)stem, path, k, suffix);
-    else
-        snprintf(out, size, "%.*s%s", (int)stem, path, suffix);
-    return out;
+        snprintf(tag, sizeof tag, "_k%d", k);
+    return kq_cli_path_variant(path, tag, ext);
 }
 
 static char *output_path_for(const kq_cli_options *opts, int k, bool sweep)

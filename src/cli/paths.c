@@ -1,0 +1,19 @@
+/* paths.c - names derived from the names the user gave. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *kq_cli_path_variant(const char *path, const char *tag, const char *ext)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.');
+    size_t stem = dot ? (size_t)(dot - path) : strlen(path);
+    const char *suffix = ext ? ext : (dot ? dot : "");
+    size_t size = stem + strlen(tag) + strlen(suffix) + 1;
+    char *out = malloc(size);
+    if (out)
+        snprintf(out, size, "%.*s%s%s", (int)stem, path, tag, suffix);
+    return out;
+}
