@@ -26,45 +26,58 @@ void kq_image_free(kq_image *img)
     memset(img, 0, sizeof *img);
 }
 
-/* Blends every pixel of rgba onto the background, writing RGB into rgb.
- * Rounded to nearest so that opaque pixels keep their exact colour. */
-static void composite_onto(const unsigned char *rgba, size_t n_pixels,
-                           const unsigned char background[3],
-                           unsigned char *rgb)
+/* Blends a pixel's colour onto the background by its alpha, rounded to
+ * nearest so that opaque pixels keep their exact colour. */
+static unsigned char blend(unsigned colour, unsigned alpha, unsigned back)
 {
-    for (size_t i = 0; i < n_pixels; i++) {
-        unsigned alpha = rgba[4 * i + 3];
+    return (unsigned char)((colour * alpha + back * (255u - alpha) + 127u) /
+                           255u);
+}
+
+/* Expands n pixels of comp channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)
+ * to RGB, compositing alpha onto the background. kquant converts channels
+ * itself: stb_image 2.27's own conversion overreads 16-bit PGM files. */
+static void expand_to_rgb(const unsigned char *px, size_t n, int comp,
+                          const unsigned char background[3],
+                          unsigned char *rgb)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = px + (size_t)comp * i;
+        unsigned alpha = (comp == 2 || comp == 4) ? p[comp - 1] : 255u;
         for (int c = 0; c < 3; c++) {
-            unsigned v = rgba[4 * i + c] * alpha +
-                         background[c] * (255u - alpha);
-            rgb[3 * i + c] = (unsigned char)((v + 127u) / 255u);
+            unsigned colour = comp <= 2 ? p[0] : p[c];
+            rgb[3 * i + c] = blend(colour, alpha, background[c]);
         }
     }
 }
 
+/* Reads the header and refuses the image before any pixel is decoded if it
+ * is not a supported image or larger than opts allows. */
 static kq_status check_header(const unsigned char *data, size_t len,
-                              const kq_load_options *opts, int *has_alpha,
+                              const kq_load_options *opts, int *w, int *h,
                               char *err, size_t err_len)
 {
-    int w, h, comp;
+    int comp;
     if (len == 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len, "empty file");
     if (len > INT_MAX)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "file of %zu bytes is too large", len);
-    if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp))
+    kq_status st = kq_guard_input(data, len, err, err_len);
+    if (st != KQ_OK)
+        return st;
+    if (!stbi_info_from_memory(data, (int)len, w, h, &comp))
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "not a supported image (%s)", stbi_failure_reason());
     size_t pixels;
-    if (w <= 0 || h <= 0)
+    if (*w <= 0 || *h <= 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                       "image header claims %dx%d pixels", w, h);
-    if (!kq_mul_size((size_t)w, (size_t)h, &pixels) ||
+                       "image header claims %dx%d pixels", *w, *h);
+    if (!kq_mul_size((size_t)*w, (size_t)*h, &pixels) ||
         pixels > opts->max_pixels)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "image of %dx%d exceeds the limit of %zu pixels",
-                       w, h, opts->max_pixels);
-    *has_alpha = (comp == 2 || comp == 4);
+                       *w, *h, opts->max_pixels);
     return KQ_OK;
 }
 
@@ -72,31 +85,37 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len)
 {
-    int has_alpha = 0;
-    kq_status st = check_header(data, len, opts, &has_alpha, err, err_len);
+    int header_w, header_h, w, h, comp;
+    kq_status st = check_header(data, len, opts, &header_w, &header_h, err,
+                                err_len);
     if (st != KQ_OK)
         return st;
-    int w, h, comp, want = has_alpha ? 4 : 3;
     unsigned char *decoded =
-        stbi_load_from_memory(data, (int)len, &w, &h, &comp, want);
+        stbi_load_from_memory(data, (int)len, &w, &h, &comp, 0);
     if (!decoded)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "corrupt or truncated image (%s)",
                        stbi_failure_reason());
+    /* The size limit was checked on the header: the pixels must match. */
+    if (w != header_w || h != header_h || comp < 1 || comp > 4) {
+        stbi_image_free(decoded);
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt image (decoded %dx%d, header said %dx%d)",
+                       w, h, header_w, header_h);
+    }
+    unsigned char *rgb = decoded; /* stb allocates with malloc */
+    if (comp != 3) {
+        size_t n = (size_t)w * (size_t)h, bytes; /* n <= max_pixels */
+        rgb = kq_mul_size(n, 3, &bytes) ? malloc(bytes) : NULL;
+        if (rgb)
+            expand_to_rgb(decoded, n, comp, opts->background, rgb);
+        stbi_image_free(decoded);
+        if (!rgb)
+            return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    }
     out->width = w;
     out->height = h;
-    if (!has_alpha) {
-        out->rgb = decoded; /* stb allocates with malloc: kq_image_free fits */
-        return KQ_OK;
-    }
-    size_t n = (size_t)w * (size_t)h;
-    out->rgb = malloc(n * 3);
-    if (!out->rgb) {
-        stbi_image_free(decoded);
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
-    }
-    composite_onto(decoded, n, opts->background, out->rgb);
-    stbi_image_free(decoded);
+    out->rgb = rgb;
     return KQ_OK;
 }
 

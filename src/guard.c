@@ -1,0 +1,144 @@
+/* guard.c - refusing inputs that would reach known faults in stb_image.
+ *
+ * Debian ships stb_image 2.27 as a compiled library, so kquant cannot patch
+ * its decoders; instead it reads the few header fields that lead to a
+ * known fault and refuses the file before stb sees it. Each guard names
+ * the fault it stops; tests/fuzz/regressions holds an input for each. */
+#include "kq_internal.h"
+
+/* Progressive JPEGs from real encoders have about ten scans; every scan
+ * costs a pass over the whole image, so thousands of tiny scans would turn
+ * a small file into minutes of work. */
+#define KQ_JPEG_MAX_SCANS 100
+
+typedef struct {
+    const unsigned char *data;
+    size_t len;
+    size_t pos;
+} cursor;
+
+/* The next byte, or 0 past the end (as stb's reader does). */
+static unsigned next_byte(cursor *c)
+{
+    return c->pos < c->len ? c->data[c->pos++] : 0u;
+}
+
+static unsigned next_be16(cursor *c)
+{
+    unsigned hi = next_byte(c);
+    return hi << 8 | next_byte(c);
+}
+
+/* stb 2.27 builds each Huffman table into 257 code slots without checking
+ * that the 16 code counts add up to at most 256: more is a heap overflow.
+ * Mirrors stb's DHT loop, which reads past the segment when told to. */
+static bool dht_overflows(cursor *c)
+{
+    long left = (long)next_be16(c) - 2;
+    while (left > 0) {
+        unsigned q = next_byte(c);
+        if ((q >> 4) > 1 || (q & 15) > 3)
+            return false; /* stb refuses the table itself */
+        unsigned codes = 0;
+        for (int i = 0; i < 16; i++)
+            codes += next_byte(c);
+        if (codes > 256)
+            return true;
+        c->pos += codes;
+        left -= 17 + (long)codes;
+    }
+    return false;
+}
+
+/* Moves past entropy-coded data to the next marker's 0xFF: a 0xFF
+ * followed by 0x00 (a stuffed byte) or a restart marker is still data. */
+static void skip_entropy_data(cursor *c)
+{
+    while (c->pos + 1 < c->len) {
+        if (c->data[c->pos] == 0xFF) {
+            unsigned m = c->data[c->pos + 1];
+            if (m != 0x00 && m != 0xFF && !(m >= 0xD0 && m <= 0xD7))
+                return;
+        }
+        c->pos++;
+    }
+    c->pos = c->len;
+}
+
+/* Walks the JPEG's segments as stb's decoder would meet them. Garbage
+ * between segments is skipped byte by byte, as stb does while it looks for
+ * a marker, so that no table stb would read escapes the check. */
+static kq_status check_jpeg(const unsigned char *data, size_t len, char *err,
+                            size_t err_len)
+{
+    cursor c = {data, len, 2};
+    int scans = 0;
+    while (c.pos < len) {
+        if (next_byte(&c) != 0xFF)
+            continue;
+        unsigned m = next_byte(&c);
+        while (m == 0xFF)
+            m = next_byte(&c);
+        size_t segment = c.pos;
+        if (m == 0xD9 || m == 0x00)
+            break; /* end of image, or stb stops with an error */
+        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01)
+            continue; /* markers without a length */
+        if (m == 0xC4 && dht_overflows(&c))
+            return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                           "corrupt JPEG (Huffman table with more than 256 "
+                           "codes)");
+        c.pos = segment; /* the length counts from here */
+        size_t segment_len = next_be16(&c);
+        c.pos = segment + segment_len;
+        if (m == 0xDA) {
+            if (++scans > KQ_JPEG_MAX_SCANS)
+                return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                               "JPEG with more than %d scans refused",
+                               KQ_JPEG_MAX_SCANS);
+            skip_entropy_data(&c);
+        }
+    }
+    return KQ_OK;
+}
+
+static bool is_pnm_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+           c == '\r';
+}
+
+/* stb 2.27 reads PNM header numbers into an int without an overflow
+ * check (undefined behaviour). Real headers have a few digits. */
+static kq_status check_pnm(const unsigned char *data, size_t len, char *err,
+                           size_t err_len)
+{
+    size_t pos = 2;
+    for (int field = 0; field < 3; field++) {
+        while (pos < len && (is_pnm_space(data[pos]) || data[pos] == '#')) {
+            if (data[pos] == '#')
+                while (pos < len && data[pos] != '\n' && data[pos] != '\r')
+                    pos++;
+            else
+                pos++;
+        }
+        size_t digits = 0;
+        while (pos < len && data[pos] >= '0' && data[pos] <= '9') {
+            pos++;
+            if (++digits > 9)
+                return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                               "corrupt PNM header (number too long)");
+        }
+    }
+    return KQ_OK;
+}
+
+kq_status kq_guard_input(const unsigned char *data, size_t len, char *err,
+                         size_t err_len)
+{
+    if (len >= 2 && data[0] == 0xFF && data[1] == 0xD8)
+        return check_jpeg(data, len, err, err_len);
+    if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6'))
+        return check_pnm(data, len, err, err_len);
+    return KQ_OK;
+}
