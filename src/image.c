@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,29 +120,30 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
     return KQ_OK;
 }
 
-/* Reads all of fd into a new buffer, refusing more than max_bytes. */
+/* Reads all of fd into a new buffer, refusing more than max_bytes: at most
+ * max_bytes + 1 bytes are ever read, so an endless stream stops there. */
 static kq_status read_all(int fd, size_t max_bytes, unsigned char **data_out,
                           size_t *len_out, char *err, size_t err_len)
 {
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf)
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;
+    size_t cap = 0, len = 0;
+    unsigned char *buf = NULL;
     for (;;) {
         if (len == cap) {
-            if (cap > max_bytes) {
+            if (cap == limit) {
                 free(buf);
                 return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                                "file exceeds the limit of %zu bytes",
                                max_bytes);
             }
-            unsigned char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
+            size_t bigger = cap ? cap * 2 : (size_t)1 << 16;
+            cap = bigger < cap || bigger > limit ? limit : bigger;
+            unsigned char *grown = realloc(buf, cap);
+            if (!grown) {
                 free(buf);
                 return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
             }
-            buf = bigger;
-            cap *= 2;
+            buf = grown;
         }
         ssize_t got = read(fd, buf + len, cap - len);
         if (got < 0 && errno == EINTR)
@@ -156,30 +158,39 @@ static kq_status read_all(int fd, size_t max_bytes, unsigned char **data_out,
             break;
         len += (size_t)got;
     }
-    if (len > max_bytes) {
-        free(buf);
-        return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
-                       "file exceeds the limit of %zu bytes", max_bytes);
-    }
     *data_out = buf;
     *len_out = len;
     return KQ_OK;
 }
 
-static kq_status open_input(const char *path, int *fd_out, char *err,
-                            size_t err_len)
+/* Opens path for reading and decides how much of it may be read. Regular
+ * files are refused up front when larger than the limit. Anything else
+ * (a pipe, a FIFO, a device such as /dev/zero) is read like a pipe, up to
+ * KQ_MAX_STREAM_BYTES: opening does not wait for a FIFO's writer (a FIFO
+ * without one reads as empty), and an endless device ends at the limit. */
+static kq_status open_input(const char *path, size_t max_bytes, int *fd_out,
+                            size_t *limit_out, char *err, size_t err_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s",
                        strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e == 0 && fcntl(fd, F_SETFL, 0) != 0) /* blocking reads again */
+        e = errno;
+    if (e != 0) {
         close(fd);
-        return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s",
-                       strerror(e));
+        return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s", strerror(e));
     }
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
+        close(fd);
+        return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
+                       "file exceeds the limit of %zu bytes", max_bytes);
+    }
+    *limit_out = S_ISREG(st.st_mode) || max_bytes < KQ_MAX_STREAM_BYTES
+                     ? max_bytes
+                     : KQ_MAX_STREAM_BYTES;
     *fd_out = fd;
     return KQ_OK;
 }
@@ -188,12 +199,14 @@ kq_status kq_image_load_file(const char *path, const kq_load_options *opts,
                              kq_image *out, char *err, size_t err_len)
 {
     int fd = -1;
-    kq_status st = open_input(path, &fd, err, err_len);
+    size_t limit = 0;
+    kq_status st = open_input(path, opts->max_file_bytes, &fd, &limit, err,
+                              err_len);
     if (st != KQ_OK)
         return st;
     unsigned char *data = NULL;
     size_t len = 0;
-    st = read_all(fd, opts->max_file_bytes, &data, &len, err, err_len);
+    st = read_all(fd, limit, &data, &len, err, err_len);
     close(fd);
     if (st != KQ_OK)
         return st;

@@ -72,4 +72,30 @@ void kq_report_text(const kq_run_report *report);
 void kq_report_json(const kq_run_report *report, bool first, bool last,
                     bool in_list);
 
+/* ---- hardening (issue 8): signals.c, safety.c ---- */
+
+/* Makes SIGINT and SIGTERM remove pending temporary outputs and exit with
+ * 130 and 143 (signals ignored at start stay ignored). */
+void kq_cli_signals_install(void);
+
+/* kq_atomic_open/commit/abort that also keep the temporary path in the
+ * table the signal handler cleans up. */
+kq_status kq_cli_atomic_open(const char *path, kq_atomic_file **out,
+                             char *err, size_t err_len);
+kq_status kq_cli_atomic_commit(kq_atomic_file *file, char *err,
+                               size_t err_len);
+void kq_cli_atomic_abort(kq_atomic_file *file);
+
+/* kq_image_write_file through the functions above. */
+kq_status kq_cli_write_image(const char *path, const kq_image *img, char *err,
+                             size_t err_len);
+
+/* Refuses (KQ_EXIT_USAGE, one message) a clustering size above
+ * --max-pixels. */
+int kq_cli_check_limits(const kq_cli_options *opts);
+
+/* Refuses (KQ_EXIT_USAGE, one message) an output path that names the same
+ * file as the input. Either may be NULL or not exist. */
+int kq_cli_check_not_input(const char *input, const char *output);
+
 #endif /* KQ_CLI_H */

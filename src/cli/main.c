@@ -17,5 +17,6 @@ int main(int argc, char **argv)
         printf("kquant %s\n", KQ_VERSION);
         return KQ_EXIT_OK;
     }
+    kq_cli_signals_install(); /* hardening (issue 8) */
     return kq_cli_run(&opts);
 }

@@ -126,15 +126,15 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
                    ? KQ_EXIT_OK
                    : fail("stdout", KQ_ERR_IO, NULL);
     char err[ERR_LEN] = "";
-    kq_atomic_file *file;
-    kq_status st = kq_atomic_open(path, &file, err, sizeof err);
+    kq_atomic_file *file; /* kq_cli_atomic_*: see signals.c (issue 8) */
+    kq_status st = kq_cli_atomic_open(path, &file, err, sizeof err);
     if (st != KQ_OK)
         return fail(path, st, err);
     if (kq_centroids_write_csv(kq_atomic_stream(file), r) != KQ_OK) {
-        kq_atomic_abort(file);
+        kq_cli_atomic_abort(file);
         return fail(path, KQ_ERR_IO, NULL);
     }
-    st = kq_atomic_commit(file, err, sizeof err);
+    st = kq_cli_atomic_commit(file, err, sizeof err);
     return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
 }
 
@@ -146,7 +146,7 @@ static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
         return fail("recolour", st, NULL);
-    st = kq_image_write_file(image_path, &recoloured, err, sizeof err);
+    st = kq_cli_write_image(image_path, &recoloured, err, sizeof err);
     kq_image_free(&recoloured);
     if (st != KQ_OK)
         return fail(image_path, st, err);
@@ -184,14 +184,20 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     bool sweep = opts->k_first != opts->k_last;
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
-    kq_kmeans_result result = {0};
-    kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
-    if (st != KQ_OK)
-        return fail("k-means", st, NULL);
     char *image_path = output_path_for(opts, k, sweep);
-    char *table_path = centroids_path_for(opts, image_path, k, sweep);
-    int code = image_path ? write_outputs(in, &result, image_path, table_path)
+    char *table_path =
+        image_path ? centroids_path_for(opts, image_path, k, sweep) : NULL;
+    /* hardening (issue 8): never overwrite the input */
+    int code = image_path ? kq_cli_check_not_input(opts->input, image_path)
                           : fail("paths", KQ_ERR_NOMEM, NULL);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_not_input(opts->input, table_path);
+    kq_kmeans_result result = {0};
+    if (code == KQ_EXIT_OK) {
+        kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
+        code = st == KQ_OK ? write_outputs(in, &result, image_path, table_path)
+                           : fail("k-means", st, NULL);
+    }
     if (code == KQ_EXIT_OK)
         report(opts, in, &result, image_path, table_path, k);
     free(image_path);
@@ -203,6 +209,8 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
 int kq_cli_run(const kq_cli_options *opts)
 {
     int code = check_output_names(opts);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_limits(opts); /* hardening (issue 8) */
     if (code != KQ_EXIT_OK)
         return code;
     prepared_input in = {0};
