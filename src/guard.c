@@ -6,6 +6,8 @@
  * the fault it stops; tests/fuzz/regressions holds an input for each. */
 #include "kq_internal.h"
 
+#include <string.h>
+
 /* Progressive JPEGs from real encoders have about ten scans; every scan
  * costs a pass over the whole image, so thousands of tiny scans would turn
  * a small file into minutes of work. */
@@ -65,11 +67,19 @@ static void skip_entropy_data(cursor *c)
     c->pos = c->len;
 }
 
+/* Start-of-frame markers: C0..CF except DHT (C4), JPG (C8), DAC (CC). */
+static bool is_sof(unsigned m)
+{
+    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+}
+
 /* Walks the JPEG's segments as stb's decoder would meet them. Garbage
  * between segments is skipped byte by byte, as stb does while it looks for
- * a marker, so that no table stb would read escapes the check. */
-static kq_status check_jpeg(const unsigned char *data, size_t len, char *err,
-                            size_t err_len)
+ * a marker, so that no table stb would read escapes the check. Also
+ * reports the first frame's size (0 x 0 when there is none). */
+static kq_status check_jpeg(const unsigned char *data, size_t len,
+                            unsigned long *width, unsigned long *height,
+                            char *err, size_t err_len)
 {
     cursor c = {data, len, 2};
     int scans = 0;
@@ -84,6 +94,12 @@ static kq_status check_jpeg(const unsigned char *data, size_t len, char *err,
             break; /* end of image, or stb stops with an error */
         if ((m >= 0xD0 && m <= 0xD7) || m == 0x01)
             continue; /* markers without a length */
+        if (is_sof(m) && *width == 0) {
+            c.pos = segment + 3; /* length (2), precision (1) */
+            *height = next_be16(&c);
+            *width = next_be16(&c);
+        }
+        c.pos = segment;
         if (m == 0xC4 && dht_overflows(&c))
             return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                            "corrupt JPEG (Huffman table with more than 256 "
@@ -133,11 +149,50 @@ static kq_status check_pnm(const unsigned char *data, size_t len, char *err,
     return KQ_OK;
 }
 
-kq_status kq_guard_input(const unsigned char *data, size_t len, char *err,
-                         size_t err_len)
+static unsigned long be32_at(const unsigned char *p)
 {
-    if (len >= 2 && data[0] == 0xFF && data[1] == 0xD8)
-        return check_jpeg(data, len, err, err_len);
+    return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 |
+           (unsigned long)p[2] << 8 | p[3];
+}
+
+/* The size a PNG's IHDR claims, or false when there is none. */
+static bool png_size(const unsigned char *data, size_t len,
+                     unsigned long *width, unsigned long *height)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G',
+                                               '\r', '\n', 0x1A, '\n'};
+    if (len < 24 || memcmp(data, signature, 8) != 0 ||
+        memcmp(data + 12, "IHDR", 4) != 0)
+        return false;
+    *width = be32_at(data + 16);
+    *height = be32_at(data + 20);
+    return true;
+}
+
+/* stb_image reports an image too large for its int arithmetic as "unknown
+ * image type"; the header's own size makes for a truthful refusal. */
+static kq_status check_size(unsigned long width, unsigned long height,
+                            size_t max_pixels, char *err, size_t err_len)
+{
+    uint64_t pixels = (uint64_t)width * height; /* both below 2^32 */
+    if (pixels <= max_pixels)
+        return KQ_OK;
+    return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
+                   "image of %lux%lu exceeds the limit of %zu pixels", width,
+                   height, max_pixels);
+}
+
+kq_status kq_guard_input(const unsigned char *data, size_t len,
+                         size_t max_pixels, char *err, size_t err_len)
+{
+    unsigned long width = 0, height = 0;
+    if (len >= 2 && data[0] == 0xFF && data[1] == 0xD8) {
+        kq_status st = check_jpeg(data, len, &width, &height, err, err_len);
+        return st != KQ_OK ? st
+                           : check_size(width, height, max_pixels, err, err_len);
+    }
+    if (png_size(data, len, &width, &height))
+        return check_size(width, height, max_pixels, err, err_len);
     if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6'))
         return check_pnm(data, len, err, err_len);
     return KQ_OK;

@@ -64,7 +64,7 @@ static kq_status check_header(const unsigned char *data, size_t len,
     if (len > INT_MAX)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "file of %zu bytes is too large", len);
-    kq_status st = kq_guard_input(data, len, err, err_len);
+    kq_status st = kq_guard_input(data, len, opts->max_pixels, err, err_len);
     if (st != KQ_OK)
         return st;
     if (!stbi_info_from_memory(data, (int)len, w, h, &comp))

@@ -1,6 +1,7 @@
 /* write.c - encoding the recoloured image with stb_image_write. */
 #include "kq_internal.h"
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -76,10 +77,13 @@ kq_status kq_image_encode(FILE *stream, kq_format format, const kq_image *img,
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "image of %dx%d is too large to encode", img->width,
                        img->height);
+    errno = 0;
     if (!encode(format, stream, img))
         return kq_fail(KQ_ERR_INTERNAL, err, err_len, "image encoder failed");
-    return ferror(stream) ? kq_fail(KQ_ERR_IO, err, err_len, "write error")
-                          : KQ_OK;
+    if (!ferror(stream))
+        return KQ_OK;
+    return kq_fail(KQ_ERR_IO, err, err_len, "%s",
+                   errno ? strerror(errno) : "write error");
 }
 
 kq_status kq_image_write_file(const char *path, const kq_image *img,
