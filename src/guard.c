@@ -6,7 +6,11 @@
  * the fault it stops; tests/fuzz/regressions holds an input for each. */
 #include "kq_internal.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <stb_image.h>
 
 /* Progressive JPEGs from real encoders have about ten scans; every scan
  * costs a pass over the whole image, so thousands of tiny scans would turn
@@ -161,12 +165,110 @@ static bool png_size(const unsigned char *data, size_t len,
 {
     static const unsigned char signature[8] = {0x89, 'P', 'N', 'G',
                                                '\r', '\n', 0x1A, '\n'};
-    if (len < 24 || memcmp(data, signature, 8) != 0 ||
+    if (len < 29 || memcmp(data, signature, 8) != 0 ||
         memcmp(data + 12, "IHDR", 4) != 0)
         return false;
     *width = be32_at(data + 16);
     *height = be32_at(data + 20);
     return true;
+}
+
+/* Bytes of filtered image data a PNG needs: one filter byte and the packed
+ * samples per row, for each of the 7 Adam7 passes when interlaced. 0 when
+ * the header is one stb refuses anyway. */
+static uint64_t png_raw_bytes(const unsigned char *ihdr_data, uint64_t w,
+                              uint64_t h)
+{
+    static const int channels_of[7] = {1, 0, 3, 1, 2, 0, 4};
+    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0}, dx[7] = {8, 8, 4, 4, 2, 2, 1};
+    static const int y0[7] = {0, 0, 4, 0, 2, 0, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    unsigned depth = ihdr_data[8], colour = ihdr_data[9];
+    if (colour > 6 || channels_of[colour] == 0 || depth == 0 || depth > 16)
+        return 0;
+    uint64_t bits = (uint64_t)channels_of[colour] * depth;
+    if (ihdr_data[12] == 0)
+        return h * (1 + (w * bits + 7) / 8);
+    uint64_t total = 0;
+    for (int p = 0; p < 7; p++) {
+        uint64_t cols = w > (uint64_t)x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
+        uint64_t rows = h > (uint64_t)y0[p] ? (h - y0[p] + dy[p] - 1) / dy[p] : 0;
+        if (cols && rows)
+            total += rows * (1 + (cols * bits + 7) / 8);
+    }
+    return total;
+}
+
+/* The IDAT chunks' data joined into one new buffer (free()), and whether
+ * a CgBI chunk (Apple's headerless deflate) came first. NULL when there is
+ * no IDAT data or memory runs out. */
+static unsigned char *png_idat(const unsigned char *data, size_t len,
+                               size_t *idat_len, bool *headerless)
+{
+    size_t total = 0;
+    unsigned char *joined = NULL;
+    for (int pass = 0; pass < 2; pass++) { /* sum the lengths, then copy */
+        size_t pos = 8, used = 0;
+        *headerless = false;
+        while (pos + 8 <= len) {
+            size_t n = be32_at(data + pos);
+            const unsigned char *kind = data + pos + 4;
+            if (n > len - pos - 8)
+                n = len - pos - 8; /* truncated: stb will stop there too */
+            *headerless |= memcmp(kind, "CgBI", 4) == 0;
+            if (memcmp(kind, "IDAT", 4) == 0) {
+                if (joined)
+                    memcpy(joined + used, kind + 4, n);
+                used += n;
+            }
+            if (memcmp(kind, "IEND", 4) == 0)
+                break;
+            pos += 12 + n;
+        }
+        total = used;
+        if (pass == 0 && (total == 0 || !(joined = malloc(total))))
+            return NULL;
+    }
+    *idat_len = total;
+    return joined;
+}
+
+/* stb 2.27 inflates PNG data into a buffer that grows without limit up to
+ * 4 GiB, so a small file whose data inflates far beyond what its image
+ * needs (a "zip bomb") would take gigabytes. Inflating once into a buffer
+ * of the needed size plus a tolerance for sloppy encoders finds such data
+ * with bounded memory; the check is skipped when the data cannot inflate
+ * that far (deflate expands at most 1032 times). */
+static kq_status check_png_inflate(const unsigned char *data, size_t len,
+                                   unsigned long width, unsigned long height,
+                                   char *err, size_t err_len)
+{
+    uint64_t need = png_raw_bytes(data + 16, width, height);
+    if (need == 0 || need >= INT_MAX / 2)
+        return KQ_OK; /* stb refuses these headers itself (> 1 GiB) */
+    uint64_t limit = need + need / 8 + 65536;
+    size_t idat_len = 0;
+    bool headerless = false;
+    unsigned char *idat = png_idat(data, len, &idat_len, &headerless);
+    if (!idat)
+        return KQ_OK; /* no data: stb reports it */
+    kq_status st = KQ_OK;
+    char *out = idat_len > limit / 1032 && idat_len <= INT_MAX
+                    ? malloc((size_t)limit)
+                    : NULL;
+    if (out) {
+        int got = headerless
+            ? stbi_zlib_decode_noheader_buffer(out, (int)limit,
+                                               (const char *)idat, (int)idat_len)
+            : stbi_zlib_decode_buffer(out, (int)limit, (const char *)idat,
+                                      (int)idat_len);
+        if (got < 0 && strcmp(stbi_failure_reason(), "output buffer limit") == 0)
+            st = kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                         "corrupt PNG (its data inflates beyond the %lux%lu "
+                         "image)", width, height);
+    }
+    free(out);
+    free(idat);
+    return st;
 }
 
 /* stb_image reports an image too large for its int arithmetic as "unknown
@@ -191,8 +293,12 @@ kq_status kq_guard_input(const unsigned char *data, size_t len,
         return st != KQ_OK ? st
                            : check_size(width, height, max_pixels, err, err_len);
     }
-    if (png_size(data, len, &width, &height))
-        return check_size(width, height, max_pixels, err, err_len);
+    if (png_size(data, len, &width, &height)) {
+        kq_status st = check_size(width, height, max_pixels, err, err_len);
+        return st != KQ_OK ? st
+                           : check_png_inflate(data, len, width, height, err,
+                                               err_len);
+    }
     if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6'))
         return check_pnm(data, len, err, err_len);
     return KQ_OK;

@@ -161,6 +161,26 @@ static void fifo_without_writer_reads_as_empty(void **state)
     unlink(path);
 }
 
+/* tests/fuzz/make_png_bomb.py: a 1x1 PNG (64 KiB) whose data inflates to
+ * 64 MiB. stb alone would inflate all of it; kquant refuses it. */
+static void png_inflate_bomb_is_refused(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    unsigned char *bomb = kq_test_read_file(
+        KQ_SOURCE_DIR "/tests/fuzz/regressions/png_inflate_bomb.png", &len);
+    assert_non_null(bomb);
+    assert_true(len < 100000);
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[128] = "";
+    assert_int_equal(kq_image_load_memory(bomb, len, &lo, &img, err, sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_non_null(strstr(err, "inflates beyond the 1x1 image"));
+    free(bomb);
+}
+
 /* Counts the files in dir whose name starts with prefix. */
 static int count_prefixed(const char *dir, const char *prefix)
 {
@@ -221,6 +241,7 @@ int main(void)
         cmocka_unit_test(large_regular_file_refused_by_its_size),
         cmocka_unit_test(fifo_without_writer_reads_as_empty),
         cmocka_unit_test(full_disk_at_commit_keeps_the_old_file),
+        cmocka_unit_test(png_inflate_bomb_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
