@@ -198,38 +198,43 @@ static uint64_t png_raw_bytes(const unsigned char *ihdr_data, uint64_t w,
     return total;
 }
 
-/* The IDAT chunks' data joined into one new buffer (free()), and whether
- * a CgBI chunk (Apple's headerless deflate) came first. NULL when there is
- * no IDAT data or memory runs out. */
-static unsigned char *png_idat(const unsigned char *data, size_t len,
-                               size_t *idat_len, bool *headerless)
+/* Joins the IDAT chunks' data into a new buffer (*joined, free(); NULL
+ * when there is none) and tells whether a CgBI chunk (Apple's headerless
+ * deflate) came first. stb 2.27 grows its IDAT buffer to a chunk's
+ * declared length before reading it, so a few bytes claiming a 2 GiB
+ * chunk cost 2 GiB: an IDAT running past the end of the file is refused. */
+static kq_status png_idat(const unsigned char *data, size_t len,
+                          unsigned char **joined, size_t *joined_len,
+                          bool *headerless, char *err, size_t err_len)
 {
-    size_t total = 0;
-    unsigned char *joined = NULL;
+    *joined = NULL;
     for (int pass = 0; pass < 2; pass++) { /* sum the lengths, then copy */
         size_t pos = 8, used = 0;
         *headerless = false;
         while (pos + 8 <= len) {
             size_t n = be32_at(data + pos);
             const unsigned char *kind = data + pos + 4;
-            if (n > len - pos - 8)
-                n = len - pos - 8; /* truncated: stb will stop there too */
-            *headerless |= memcmp(kind, "CgBI", 4) == 0;
-            if (memcmp(kind, "IDAT", 4) == 0) {
-                if (joined)
-                    memcpy(joined + used, kind + 4, n);
-                used += n;
+            bool idat = memcmp(kind, "IDAT", 4) == 0;
+            if (n > len - pos - 8) { /* truncated: stb stops here too */
+                if (idat && n - (len - pos - 8) > 4) /* beyond the CRC */
+                    return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                                   "corrupt or truncated image (PNG chunk "
+                                   "of %zu bytes runs past the end)", n);
+                n = len - pos - 8;
             }
+            *headerless |= memcmp(kind, "CgBI", 4) == 0;
+            if (idat && *joined)
+                memcpy(*joined + used, kind + 4, n);
+            used += idat ? n : 0;
             if (memcmp(kind, "IEND", 4) == 0)
                 break;
             pos += 12 + n;
         }
-        total = used;
-        if (pass == 0 && (total == 0 || !(joined = malloc(total))))
-            return NULL;
+        *joined_len = used;
+        if (pass == 0 && (used == 0 || !(*joined = malloc(used))))
+            return KQ_OK; /* no data (stb says so) or no memory to check */
     }
-    *idat_len = total;
-    return joined;
+    return KQ_OK;
 }
 
 /* stb 2.27 inflates PNG data into a buffer that grows without limit up to
@@ -248,10 +253,11 @@ static kq_status check_png_inflate(const unsigned char *data, size_t len,
     uint64_t limit = need + need / 8 + 65536;
     size_t idat_len = 0;
     bool headerless = false;
-    unsigned char *idat = png_idat(data, len, &idat_len, &headerless);
+    unsigned char *idat = NULL;
+    kq_status st = png_idat(data, len, &idat, &idat_len, &headerless, err,
+                            err_len);
     if (!idat)
-        return KQ_OK; /* no data: stb reports it */
-    kq_status st = KQ_OK;
+        return st;
     char *out = idat_len > limit / 1032 && idat_len <= INT_MAX
                     ? malloc((size_t)limit)
                     : NULL;
