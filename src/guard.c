@@ -290,10 +290,22 @@ static kq_status check_size(unsigned long width, unsigned long height,
                    height, max_pixels);
 }
 
+/* stb 2.27's Radiance HDR decoder loops forever on run-length data that
+ * ends early (a zero count at the end of the file never advances), and
+ * kquant has no use for floating-point images: they are refused. */
+static bool is_radiance_hdr(const unsigned char *data, size_t len)
+{
+    return (len >= 11 && memcmp(data, "#?RADIANCE\n", 11) == 0) ||
+           (len >= 7 && memcmp(data, "#?RGBE\n", 7) == 0);
+}
+
 kq_status kq_guard_input(const unsigned char *data, size_t len,
                          size_t max_pixels, char *err, size_t err_len)
 {
     unsigned long width = 0, height = 0;
+    if (is_radiance_hdr(data, len))
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "Radiance HDR images are not supported");
     if (len >= 2 && data[0] == 0xFF && data[1] == 0xD8) {
         kq_status st = check_jpeg(data, len, &width, &height, err, err_len);
         return st != KQ_OK ? st

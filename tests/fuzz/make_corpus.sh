@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates the fuzzing seed corpus (tests/fuzz/corpus/) from the bundled
 # photo with ImageMagick: small, valid files of every format stb_image
-# decodes, in colour, grey and with alpha. Run from anywhere; needs convert.
+# decodes, in colour, grey and with alpha (not Radiance HDR, which kquant
+# refuses: see SECURITY.md). Run from anywhere; needs convert.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 photo=$here/../../images_input/coffee.png
@@ -38,6 +39,5 @@ c() { convert "$photo" "$@"; }
   c $small $alpha "$out/rgba.psd"
   c $small "$out/rgb.ppm"
   c $small -colorspace Gray "$out/grey.pgm"
-  c $tiny "$out/rgb.hdr"
 }
 ls -l "$out"
