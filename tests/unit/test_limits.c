@@ -181,6 +181,59 @@ static void png_inflate_bomb_is_refused(void **state)
     free(bomb);
 }
 
+static kq_status load_bytes(const unsigned char *data, size_t len, char *err,
+                            size_t err_len)
+{
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    kq_status st = kq_image_load_memory(data, len, &lo, &img, err, err_len);
+    kq_image_free(&img);
+    return st;
+}
+
+/* SOI, then `scans` empty SOS segments, then EOI. */
+static size_t jpeg_with_scans(unsigned char *buf, int scans)
+{
+    size_t n = 0;
+    buf[n++] = 0xFF, buf[n++] = 0xD8;
+    for (int i = 0; i < scans; i++) {
+        buf[n++] = 0xFF, buf[n++] = 0xDA, buf[n++] = 0, buf[n++] = 2;
+        buf[n++] = 0x55; /* a byte of "entropy-coded data" */
+    }
+    buf[n++] = 0xFF, buf[n++] = 0xD9;
+    return n;
+}
+
+static void jpeg_with_too_many_scans_is_refused(void **state)
+{
+    (void)state;
+    unsigned char buf[1024];
+    char err[128] = "";
+    size_t len = jpeg_with_scans(buf, 101);
+    assert_int_equal(load_bytes(buf, len, err, sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_string_equal(err, "JPEG with more than 100 scans refused");
+    len = jpeg_with_scans(buf, 100); /* allowed by the guard, bad for stb */
+    assert_int_equal(load_bytes(buf, len, err, sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_null(strstr(err, "scans"));
+}
+
+static void jpeg_header_size_checked_before_stb(void **state)
+{
+    (void)state;
+    /* SOF0 claiming 65535 x 65535, one component. */
+    static const unsigned char jpeg[] = {
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x01, 0x01, 0x11, 0x00, 0xFF, 0xD9};
+    char err[128] = "";
+    assert_int_equal(load_bytes(jpeg, sizeof jpeg, err, sizeof err),
+                     KQ_ERR_INPUT_TOO_LARGE);
+    assert_string_equal(err, "image of 65535x65535 exceeds the limit of "
+                             "100000000 pixels");
+}
+
 /* Counts the files in dir whose name starts with prefix. */
 static int count_prefixed(const char *dir, const char *prefix)
 {
@@ -242,6 +295,8 @@ int main(void)
         cmocka_unit_test(fifo_without_writer_reads_as_empty),
         cmocka_unit_test(full_disk_at_commit_keeps_the_old_file),
         cmocka_unit_test(png_inflate_bomb_is_refused),
+        cmocka_unit_test(jpeg_with_too_many_scans_is_refused),
+        cmocka_unit_test(jpeg_header_size_checked_before_stb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
