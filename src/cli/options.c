@@ -79,7 +79,8 @@ void kq_cli_print_help(void)
         "too large, k above the pixel count), 66 input missing or "
         "unreadable,\n"
         "69 network failure, 70 internal error, 73 cannot create output,\n"
-        "74 write error, 75 temporary network failure (timeout).\n");
+        "74 write error, 75 temporary network failure (timeout),\n"
+        "130/143 interrupted by SIGINT/SIGTERM (no partial output is left).\n");
 }
 
 /* A whole-string integer in [min, max]; false for anything else. */

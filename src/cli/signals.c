@@ -95,7 +95,8 @@ kq_status kq_cli_atomic_open(const char *path, kq_atomic_file **out,
     kq_status st = kq_atomic_open(path, out, err, err_len);
     if (st == KQ_OK && !remember(*out)) {
         kq_atomic_abort(*out);
-        snprintf(err, err_len, "path too long");
+        if (err && err_len)
+            snprintf(err, err_len, "path too long");
         st = KQ_ERR_OUTPUT;
     }
     restore_signals(&old);
