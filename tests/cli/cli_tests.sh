@@ -285,6 +285,16 @@ case_truncated_png_and_jpeg() {
   expect_refused 65 "kib.jpg: corrupt or truncated image" kib.jpg
 }
 
+case_broken_inputs_keep_output() {
+  : >empty.png
+  echo "this is not an image" >text.png
+  mkdir adir
+  expect_refused 65 "empty.png: empty file" empty.png
+  expect_refused 65 "text.png: not a supported image" text.png
+  expect_refused 66 "adir: Is a directory" adir
+  expect_refused 66 "nope.png: No such file or directory" nope.png
+}
+
 case_huge_png_header() {
   # A valid signature and IHDR (with its CRC) claiming 65535x65535, RGB.
   local ihdr="49 48 44 52 00 00 ff ff 00 00 ff ff 08 02 00 00 00" crc
