@@ -71,6 +71,19 @@ static void skip_entropy_data(cursor *c)
     c->pos = c->len;
 }
 
+/* Where a JPEG's data starts after its start-of-image marker, or 0 when
+ * data is no JPEG. stb accepts any number of 0xFF fill bytes before the
+ * marker, so the guard must too. */
+static size_t jpeg_start(const unsigned char *data, size_t len)
+{
+    size_t pos = 0;
+    if (len < 2 || data[0] != 0xFF)
+        return 0;
+    while (pos < len && data[pos] == 0xFF)
+        pos++;
+    return pos < len && data[pos] == 0xD8 ? pos + 1 : 0;
+}
+
 /* Start-of-frame markers: C0..CF except DHT (C4), JPG (C8), DAC (CC). */
 static bool is_sof(unsigned m)
 {
@@ -82,10 +95,10 @@ static bool is_sof(unsigned m)
  * a marker, so that no table stb would read escapes the check. Also
  * reports the first frame's size (0 x 0 when there is none). */
 static kq_status check_jpeg(const unsigned char *data, size_t len,
-                            unsigned long *width, unsigned long *height,
-                            char *err, size_t err_len)
+                            size_t start, unsigned long *width,
+                            unsigned long *height, char *err, size_t err_len)
 {
-    cursor c = {data, len, 2};
+    cursor c = {data, len, start};
     int scans = 0;
     while (c.pos < len) {
         if (next_byte(&c) != 0xFF)
@@ -306,8 +319,10 @@ kq_status kq_guard_input(const unsigned char *data, size_t len,
     if (is_radiance_hdr(data, len))
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "Radiance HDR images are not supported");
-    if (len >= 2 && data[0] == 0xFF && data[1] == 0xD8) {
-        kq_status st = check_jpeg(data, len, &width, &height, err, err_len);
+    size_t soi = jpeg_start(data, len);
+    if (soi > 0) {
+        kq_status st =
+            check_jpeg(data, len, soi, &width, &height, err, err_len);
         return st != KQ_OK ? st
                            : check_size(width, height, max_pixels, err, err_len);
     }
