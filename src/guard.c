@@ -35,10 +35,21 @@ static unsigned next_be16(cursor *c)
     return hi << 8 | next_byte(c);
 }
 
+/* What a JPEG has defined so far, as stb's decoder would see it. */
+typedef struct {
+    bool huffman[2][4]; /* [DC 0 / AC 1][table id] */
+    bool quant[4];
+    bool progressive;
+    int components;     /* of the first frame (stb reads only that one) */
+    unsigned id[4], quant_of[4];
+    unsigned long width, height;
+} jpeg_state;
+
 /* stb 2.27 builds each Huffman table into 257 code slots without checking
  * that the 16 code counts add up to at most 256: more is a heap overflow.
- * Mirrors stb's DHT loop, which reads past the segment when told to. */
-static bool dht_overflows(cursor *c)
+ * Mirrors stb's DHT loop, which reads past the segment when told to.
+ * Returns true for such a table; records the tables defined. */
+static bool read_dht(cursor *c, jpeg_state *js)
 {
     long left = (long)next_be16(c) - 2;
     while (left > 0) {
@@ -50,10 +61,80 @@ static bool dht_overflows(cursor *c)
             codes += next_byte(c);
         if (codes > 256)
             return true;
+        js->huffman[q >> 4][q & 15] = true;
         c->pos += codes;
         left -= 17 + (long)codes;
     }
     return false;
+}
+
+static void read_dqt(cursor *c, jpeg_state *js)
+{
+    long left = (long)next_be16(c) - 2;
+    while (left > 0) {
+        unsigned q = next_byte(c), sixteen = q >> 4;
+        if (sixteen > 1 || (q & 15) > 3)
+            return; /* stb refuses the table */
+        js->quant[q & 15] = true;
+        c->pos += sixteen ? 128 : 64;
+        left -= sixteen ? 129 : 65;
+    }
+}
+
+/* Start-of-frame markers: C0..CF except DHT (C4), JPG (C8), DAC (CC). */
+static bool is_sof(unsigned m)
+{
+    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+}
+
+static void read_sof(cursor *c, unsigned m, jpeg_state *js)
+{
+    c->pos += 3; /* length (2), precision (1) */
+    js->height = next_be16(c);
+    js->width = next_be16(c);
+    js->progressive = m == 0xC2;
+    unsigned n = next_byte(c);
+    js->components = n <= 4 ? (int)n : 0; /* stb refuses more */
+    for (int i = 0; i < js->components; i++) {
+        js->id[i] = next_byte(c);
+        c->pos++; /* sampling factors */
+        js->quant_of[i] = next_byte(c) & 3;
+    }
+}
+
+/* stb 2.27 decodes a scan with whatever tables it names, defined or not:
+ * an undefined one is uninitialised memory (garbage shifts, and colours
+ * made of stale heap bytes). Returns what is missing, or NULL. Tables that
+ * stb will not use in this scan (the AC table of a progressive DC scan,
+ * any table of a DC refinement) need not exist yet. */
+static const char *sos_missing_table(cursor *c, const jpeg_state *js)
+{
+    c->pos += 2; /* length */
+    unsigned n = next_byte(c), dc[4], ac[4];
+    if (n < 1 || n > 4)
+        return NULL; /* stb refuses the scan */
+    for (unsigned i = 0; i < n; i++) {
+        unsigned id = next_byte(c), q = next_byte(c);
+        int which = 0;
+        while (which < js->components && js->id[which] != id)
+            which++;
+        if (which == js->components || (q >> 4) > 3 || (q & 15) > 3)
+            return NULL; /* stb refuses the scan */
+        if (!js->quant[js->quant_of[which]])
+            return "quantization table";
+        dc[i] = q >> 4;
+        ac[i] = q & 15;
+    }
+    unsigned spectral_start = next_byte(c);
+    c->pos++; /* spectral end */
+    unsigned approx_high = next_byte(c) >> 4;
+    bool uses_dc = !js->progressive || (spectral_start == 0 && approx_high == 0);
+    bool uses_ac = !js->progressive || spectral_start > 0;
+    for (unsigned i = 0; i < n; i++)
+        if ((uses_dc && !js->huffman[0][dc[i]]) ||
+            (uses_ac && !js->huffman[1][ac[i]]))
+            return "Huffman table";
+    return NULL;
 }
 
 /* Moves past entropy-coded data to the next marker's 0xFF: a 0xFF
@@ -84,12 +165,6 @@ static size_t jpeg_start(const unsigned char *data, size_t len)
     return pos < len && data[pos] == 0xD8 ? pos + 1 : 0;
 }
 
-/* Start-of-frame markers: C0..CF except DHT (C4), JPG (C8), DAC (CC). */
-static bool is_sof(unsigned m)
-{
-    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-}
-
 /* Walks the JPEG's segments as stb's decoder would meet them. Garbage
  * between segments is skipped byte by byte, as stb does while it looks for
  * a marker, so that no table stb would read escapes the check. Also
@@ -99,6 +174,8 @@ static kq_status check_jpeg(const unsigned char *data, size_t len,
                             unsigned long *height, char *err, size_t err_len)
 {
     cursor c = {data, len, start};
+    jpeg_state js = {0};
+    bool have_frame = false;
     int scans = 0;
     while (c.pos < len) {
         if (next_byte(&c) != 0xFF)
@@ -111,27 +188,34 @@ static kq_status check_jpeg(const unsigned char *data, size_t len,
             break; /* end of image, or stb stops with an error */
         if ((m >= 0xD0 && m <= 0xD7) || m == 0x01)
             continue; /* markers without a length */
-        if (is_sof(m) && *width == 0) {
-            c.pos = segment + 3; /* length (2), precision (1) */
-            *height = next_be16(&c);
-            *width = next_be16(&c);
-        }
-        c.pos = segment;
-        if (m == 0xC4 && dht_overflows(&c))
+        if (is_sof(m) && !have_frame) {
+            read_sof(&c, m, &js);
+            have_frame = true;
+        } else if (m == 0xC4 && read_dht(&c, &js)) {
             return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                            "corrupt JPEG (Huffman table with more than 256 "
                            "codes)");
-        c.pos = segment; /* the length counts from here */
-        size_t segment_len = next_be16(&c);
-        c.pos = segment + segment_len;
-        if (m == 0xDA) {
+        } else if (m == 0xDB) {
+            read_dqt(&c, &js);
+        } else if (m == 0xDA) {
+            const char *missing = sos_missing_table(&c, &js);
+            if (missing)
+                return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                               "corrupt JPEG (a scan uses an undefined %s)",
+                               missing);
             if (++scans > KQ_JPEG_MAX_SCANS)
                 return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                                "JPEG with more than %d scans refused",
                                KQ_JPEG_MAX_SCANS);
-            skip_entropy_data(&c);
         }
+        c.pos = segment; /* the length counts from here */
+        size_t segment_len = next_be16(&c);
+        c.pos = segment + segment_len;
+        if (m == 0xDA)
+            skip_entropy_data(&c);
     }
+    *width = js.width;
+    *height = js.height;
     return KQ_OK;
 }
 
