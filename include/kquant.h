@@ -71,6 +71,9 @@ typedef struct {
 
 #define KQ_DEFAULT_MAX_PIXELS 100000000u    /* 100 megapixels */
 #define KQ_DEFAULT_MAX_FILE_BYTES (1u << 30) /* 1 GiB read at most */
+/* Inputs that are not regular files (pipes, FIFOs, devices) are read up to
+ * this many bytes at most, whatever max_file_bytes says. */
+#define KQ_MAX_STREAM_BYTES (64u << 20) /* 64 MiB */
 
 typedef struct {
     size_t max_pixels;       /* refuse images whose header claims more */
@@ -89,8 +92,11 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len);
 
-/* Reads the file at path (bounded by opts->max_file_bytes) and decodes it as
- * kq_image_load_memory does. Directories and unreadable files are refused. */
+/* Reads the file at path (bounded by opts->max_file_bytes, and by
+ * KQ_MAX_STREAM_BYTES when it is not a regular file) and decodes it as
+ * kq_image_load_memory does. Directories and unreadable files are refused;
+ * opening a FIFO does not wait for a writer (without one it reads as
+ * empty). */
 kq_status kq_image_load_file(const char *path, const kq_load_options *opts,
                              kq_image *out, char *err, size_t err_len);
 
@@ -119,6 +125,16 @@ kq_format kq_format_from_path(const char *path);
 kq_status kq_image_write_file(const char *path, const kq_image *img,
                               char *err, size_t err_len);
 
+/* The largest encoded image, counted as (3 * width + 1) * height bytes:
+ * stb_image_write computes its buffer sizes in int. */
+#define KQ_MAX_ENCODE_BYTES (1u << 30)
+
+/* Encodes img in format to stream (not closed). KQ_ERR_ARGUMENT for an
+ * unknown format or an image above KQ_MAX_ENCODE_BYTES, KQ_ERR_IO when the
+ * stream reports an error. */
+kq_status kq_image_encode(FILE *stream, kq_format format, const kq_image *img,
+                          char *err, size_t err_len);
+
 /* ---- atomic output files ---------------------------------------------- */
 
 /* A file being written: the data goes to a temporary file beside the
@@ -132,6 +148,10 @@ kq_status kq_atomic_open(const char *path, kq_atomic_file **out,
 
 /* The stream to write the contents to. */
 FILE *kq_atomic_stream(kq_atomic_file *file);
+
+/* The temporary file's path (valid until commit or abort), so that a
+ * program can remove it from a signal handler. */
+const char *kq_atomic_temp_path(const kq_atomic_file *file);
 
 /* Flushes, syncs and renames the temporary file onto the target, then frees
  * the handle. On failure the temporary file is removed and the target left
@@ -240,6 +260,14 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
                                const int32_t *labels,
                                const unsigned char (*palette)[3], int k,
                                char *err, size_t err_len);
+
+/* The same palette PNG encoded to stream (for callers that manage their
+ * own output files); the same checks and errors, KQ_ERR_IO when libpng
+ * fails. */
+kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
+                                const int32_t *labels,
+                                const unsigned char (*palette)[3], int k,
+                                char *err, size_t err_len);
 
 /* Sets *bytes_out to the size img takes as a 24-bit PNG, encoded in memory
  * by the same encoder kq_image_write_file uses for .png. */

@@ -5,6 +5,9 @@ set -eu
 packages="build-essential cmake pkg-config libstb-dev libcurl4-openssl-dev
 libcmocka-dev libpng-dev ca-certificates openssl"
 # ca-certificates: the CA store for https; openssl: the TLS test's server
+# hardening (issue 8): the fuzz target (clang + its libFuzzer and sanitizer
+# runtimes, only recommended by clang) and the valgrind run in .ci/run.
+packages="$packages clang libclang-rt-14-dev valgrind"
 if [ "$(id -u)" -eq 0 ]; then as_root=""; else as_root="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $as_root apt-get update -qq

@@ -85,6 +85,11 @@ FILE *kq_atomic_stream(kq_atomic_file *file)
     return file->stream;
 }
 
+const char *kq_atomic_temp_path(const kq_atomic_file *file)
+{
+    return file->temp;
+}
+
 kq_status kq_atomic_commit(kq_atomic_file *file, char *err, size_t err_len)
 {
     int failed = fflush(file->stream) != 0 || ferror(file->stream) ||

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,53 +27,66 @@ void kq_image_free(kq_image *img)
     memset(img, 0, sizeof *img);
 }
 
-/* Blends every pixel of rgba onto the background, writing RGB into rgb.
- * Rounded to nearest so that opaque pixels keep their exact colour. */
-static void composite_onto(const unsigned char *rgba, size_t n_pixels,
-                           const unsigned char background[3],
-                           unsigned char *rgb)
+/* Blends a pixel's colour onto the background by its alpha, rounded to
+ * nearest so that opaque pixels keep their exact colour. */
+static unsigned char blend(unsigned colour, unsigned alpha, unsigned back)
 {
-    for (size_t i = 0; i < n_pixels; i++) {
-        unsigned alpha = rgba[4 * i + 3];
+    return (unsigned char)((colour * alpha + back * (255u - alpha) + 127u) /
+                           255u);
+}
+
+/* Expands n pixels of comp channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)
+ * to RGB, compositing alpha onto the background. kquant converts channels
+ * itself: stb_image 2.27's own conversion overreads 16-bit PGM files. */
+static void expand_to_rgb(const unsigned char *px, size_t n, int comp,
+                          const unsigned char background[3],
+                          unsigned char *rgb)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = px + (size_t)comp * i;
+        unsigned alpha = (comp == 2 || comp == 4) ? p[comp - 1] : 255u;
         for (int c = 0; c < 3; c++) {
-            unsigned v = rgba[4 * i + c] * alpha +
-                         background[c] * (255u - alpha);
-            rgb[3 * i + c] = (unsigned char)((v + 127u) / 255u);
+            unsigned colour = comp <= 2 ? p[0] : p[c];
+            rgb[3 * i + c] = blend(colour, alpha, background[c]);
         }
     }
 }
 
+/* Reads the header and refuses the image before any pixel is decoded if it
+ * is not a supported image or larger than opts allows. */
 static kq_status check_header(const unsigned char *data, size_t len,
-                              const kq_load_options *opts, int *has_alpha,
+                              const kq_load_options *opts, int *w, int *h,
                               char *err, size_t err_len)
 {
-    int w, h, comp;
+    int comp;
     if (len == 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len, "empty file");
     if (len > INT_MAX)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "file of %zu bytes is too large", len);
-    if (!stbi_info_from_memory(data, (int)len, &w, &h, &comp)) {
+    kq_status st = kq_guard_input(data, len, opts->max_pixels, err, err_len);
+    if (st != KQ_OK)
+        return st;
+    if (!stbi_info_from_memory(data, (int)len, w, h, &comp)) {
         /* issue 3: name what the data is when its magic bytes tell */
         const char *what = kq_sniff_unsupported(data, len);
         if (what)
             return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                            "not a supported image: %s (kquant reads PNG, "
-                           "JPEG, GIF, BMP, TGA, PSD, HDR, PIC and PNM)",
+                           "JPEG, GIF, BMP, TGA, PSD, PIC and PNM)",
                            what);
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "not a supported image (%s)", stbi_failure_reason());
     }
     size_t pixels;
-    if (w <= 0 || h <= 0)
+    if (*w <= 0 || *h <= 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                       "image header claims %dx%d pixels", w, h);
-    if (!kq_mul_size((size_t)w, (size_t)h, &pixels) ||
+                       "image header claims %dx%d pixels", *w, *h);
+    if (!kq_mul_size((size_t)*w, (size_t)*h, &pixels) ||
         pixels > opts->max_pixels)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "image of %dx%d exceeds the limit of %zu pixels",
-                       w, h, opts->max_pixels);
-    *has_alpha = (comp == 2 || comp == 4);
+                       *w, *h, opts->max_pixels);
     return KQ_OK;
 }
 
@@ -80,57 +94,64 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len)
 {
-    int has_alpha = 0;
-    kq_status st = check_header(data, len, opts, &has_alpha, err, err_len);
+    int header_w, header_h, w, h, comp;
+    kq_status st = check_header(data, len, opts, &header_w, &header_h, err,
+                                err_len);
     if (st != KQ_OK)
         return st;
-    int w, h, comp, want = has_alpha ? 4 : 3;
     unsigned char *decoded =
-        stbi_load_from_memory(data, (int)len, &w, &h, &comp, want);
+        stbi_load_from_memory(data, (int)len, &w, &h, &comp, 0);
     if (!decoded)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "corrupt or truncated image (%s)",
                        stbi_failure_reason());
+    /* The size limit was checked on the header: the pixels must match. */
+    if (w != header_w || h != header_h || comp < 1 || comp > 4) {
+        stbi_image_free(decoded);
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt image (decoded %dx%d, header said %dx%d)",
+                       w, h, header_w, header_h);
+    }
+    unsigned char *rgb = decoded; /* stb allocates with malloc */
+    if (comp != 3) {
+        size_t n = (size_t)w * (size_t)h, bytes; /* n <= max_pixels */
+        rgb = kq_mul_size(n, 3, &bytes) ? malloc(bytes) : NULL;
+        if (rgb)
+            expand_to_rgb(decoded, n, comp, opts->background, rgb);
+        stbi_image_free(decoded);
+        if (!rgb)
+            return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    }
     out->width = w;
     out->height = h;
-    if (!has_alpha) {
-        out->rgb = decoded; /* stb allocates with malloc: kq_image_free fits */
-        return KQ_OK;
-    }
-    size_t n = (size_t)w * (size_t)h;
-    out->rgb = malloc(n * 3);
-    if (!out->rgb) {
-        stbi_image_free(decoded);
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
-    }
-    composite_onto(decoded, n, opts->background, out->rgb);
-    stbi_image_free(decoded);
+    out->rgb = rgb;
     return KQ_OK;
 }
 
-/* Reads all of fd into a new buffer, refusing more than max_bytes. */
+/* Reads all of fd into a new buffer, refusing more than max_bytes: at most
+ * max_bytes + 1 bytes are ever read, so an endless stream stops there. */
 static kq_status read_all(int fd, size_t max_bytes, unsigned char **data_out,
                           size_t *len_out, char *err, size_t err_len)
 {
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf)
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;
+    size_t cap = 0, len = 0;
+    unsigned char *buf = NULL;
     for (;;) {
         if (len == cap) {
-            if (cap > max_bytes) {
+            if (cap == limit) {
                 free(buf);
                 return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                                "file exceeds the limit of %zu bytes",
                                max_bytes);
             }
-            unsigned char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
+            size_t bigger = cap ? cap * 2 : (size_t)1 << 16;
+            cap = bigger < cap || bigger > limit ? limit : bigger;
+            unsigned char *grown = realloc(buf, cap);
+            if (!grown) {
                 free(buf);
                 return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
             }
-            buf = bigger;
-            cap *= 2;
+            buf = grown;
         }
         ssize_t got = read(fd, buf + len, cap - len);
         if (got < 0 && errno == EINTR)
@@ -145,30 +166,39 @@ static kq_status read_all(int fd, size_t max_bytes, unsigned char **data_out,
             break;
         len += (size_t)got;
     }
-    if (len > max_bytes) {
-        free(buf);
-        return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
-                       "file exceeds the limit of %zu bytes", max_bytes);
-    }
     *data_out = buf;
     *len_out = len;
     return KQ_OK;
 }
 
-static kq_status open_input(const char *path, int *fd_out, char *err,
-                            size_t err_len)
+/* Opens path for reading and decides how much of it may be read. Regular
+ * files are refused up front when larger than the limit. Anything else
+ * (a pipe, a FIFO, a device such as /dev/zero) is read like a pipe, up to
+ * KQ_MAX_STREAM_BYTES: opening does not wait for a FIFO's writer (a FIFO
+ * without one reads as empty), and an endless device ends at the limit. */
+static kq_status open_input(const char *path, size_t max_bytes, int *fd_out,
+                            size_t *limit_out, char *err, size_t err_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s",
                        strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e == 0 && fcntl(fd, F_SETFL, 0) != 0) /* blocking reads again */
+        e = errno;
+    if (e != 0) {
         close(fd);
-        return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s",
-                       strerror(e));
+        return kq_fail(KQ_ERR_INPUT_MISSING, err, err_len, "%s", strerror(e));
     }
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_bytes) {
+        close(fd);
+        return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
+                       "file exceeds the limit of %zu bytes", max_bytes);
+    }
+    *limit_out = S_ISREG(st.st_mode) || max_bytes < KQ_MAX_STREAM_BYTES
+                     ? max_bytes
+                     : KQ_MAX_STREAM_BYTES;
     *fd_out = fd;
     return KQ_OK;
 }
@@ -177,12 +207,14 @@ kq_status kq_image_load_file(const char *path, const kq_load_options *opts,
                              kq_image *out, char *err, size_t err_len)
 {
     int fd = -1;
-    kq_status st = open_input(path, &fd, err, err_len);
+    size_t limit = 0;
+    kq_status st = open_input(path, opts->max_file_bytes, &fd, &limit, err,
+                              err_len);
     if (st != KQ_OK)
         return st;
     unsigned char *data = NULL;
     size_t len = 0;
-    st = read_all(fd, opts->max_file_bytes, &data, &len, err, err_len);
+    st = read_all(fd, limit, &data, &len, err, err_len);
     close(fd);
     if (st != KQ_OK)
         return st;

@@ -6,6 +6,7 @@
  * into an atomic temporary file, so a failure leaves no partial output. */
 #include "kq_internal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,13 @@ typedef struct {
     const unsigned char (*palette)[3];
     unsigned char *row;     /* one packed row */
     char message[256];      /* libpng's reason when it fails */
+    int write_errno;        /* errno when it failed (ENOSPC on a full disk) */
 } indexed_job;
 
 static void on_png_error(png_structp png, png_const_charp message)
 {
     indexed_job *job = png_get_error_ptr(png);
+    job->write_errno = errno;
     snprintf(job->message, sizeof job->message, "%s", message);
     png_longjmp(png, 1);
 }
@@ -128,30 +131,57 @@ static kq_status check_job(const indexed_job *job, char *err, size_t err_len)
     return KQ_OK;
 }
 
+/* Encodes a checked job to stream. */
+static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
+                            size_t err_len)
+{
+    job->row = malloc((size_t)job->width); /* >= a packed row at any depth */
+    if (!job->row)
+        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    kq_status st = KQ_OK;
+    bool written = encode(stream, job);
+    if (!written && ferror(stream) && job->write_errno) /* e.g. disk full */
+        st = kq_fail(KQ_ERR_IO, err, err_len, "%s",
+                     strerror(job->write_errno));
+    else if (!written)
+        st = kq_fail(KQ_ERR_IO, err, err_len, "PNG encoder failed: %s",
+                     job->message[0] ? job->message : "out of memory");
+    free(job->row);
+    job->row = NULL;
+    return st;
+}
+
+kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
+                                const int32_t *labels,
+                                const unsigned char (*palette)[3], int k,
+                                char *err, size_t err_len)
+{
+    indexed_job job = {width, height, kq_indexed_bit_depth(k), k, labels,
+                       palette, NULL, "", 0};
+    kq_status st = check_job(&job, err, err_len);
+    return st == KQ_OK ? encode_job(stream, &job, err, err_len) : st;
+}
+
 kq_status kq_indexed_write_png(const char *path, int width, int height,
                                const int32_t *labels,
                                const unsigned char (*palette)[3], int k,
                                char *err, size_t err_len)
 {
     indexed_job job = {width, height, kq_indexed_bit_depth(k), k, labels,
-                       palette, NULL, ""};
+                       palette, NULL, "", 0};
     kq_status st = check_job(&job, err, err_len);
     if (st != KQ_OK)
-        return st;
-    job.row = malloc((size_t)width); /* >= the packed row at any depth */
-    if (!job.row)
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+        return st; /* refused before any file exists */
     kq_atomic_file *file;
     st = kq_atomic_open(path, &file, err, err_len);
-    if (st == KQ_OK && !encode(kq_atomic_stream(file), &job)) {
+    if (st != KQ_OK)
+        return st;
+    st = encode_job(kq_atomic_stream(file), &job, err, err_len);
+    if (st != KQ_OK) {
         kq_atomic_abort(file);
-        st = kq_fail(KQ_ERR_IO, err, err_len, "PNG encoder failed: %s",
-                     job.message[0] ? job.message : "out of memory");
-    } else if (st == KQ_OK) {
-        st = kq_atomic_commit(file, err, err_len);
+        return st;
     }
-    free(job.row);
-    return st;
+    return kq_atomic_commit(file, err, err_len);
 }
 
 static void count_bytes(void *context, void *data, int size)

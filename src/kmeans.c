@@ -43,20 +43,27 @@ static void workspace_free(workspace *w)
     free(w->cumsum);
 }
 
+/* malloc of count items of size bytes; NULL when the product overflows. */
+static void *alloc_array(size_t count, size_t size)
+{
+    size_t bytes;
+    return kq_mul_size(count, size, &bytes) ? malloc(bytes) : NULL;
+}
+
 static kq_status workspace_init(workspace *w, const float *x, size_t n, int k)
 {
     memset(w, 0, sizeof *w);
     w->x = x;
     w->n = n;
     w->k = k;
-    w->centres = malloc(sizeof(double) * 3 * (size_t)k);
-    w->sums = malloc(sizeof(double) * 3 * (size_t)k);
-    w->counts = malloc(sizeof(size_t) * (size_t)k);
-    w->labels = malloc(sizeof(int32_t) * n);
-    w->dist = malloc(sizeof(double) * n);
-    w->trial = malloc(sizeof(double) * n);
-    w->best = malloc(sizeof(double) * n);
-    w->cumsum = malloc(sizeof(double) * n);
+    w->centres = alloc_array(3 * (size_t)k, sizeof(double));
+    w->sums = alloc_array(3 * (size_t)k, sizeof(double));
+    w->counts = alloc_array((size_t)k, sizeof(size_t));
+    w->labels = alloc_array(n, sizeof(int32_t));
+    w->dist = alloc_array(n, sizeof(double));
+    w->trial = alloc_array(n, sizeof(double));
+    w->best = alloc_array(n, sizeof(double));
+    w->cumsum = alloc_array(n, sizeof(double));
     if (!w->centres || !w->sums || !w->counts || !w->labels || !w->dist ||
         !w->trial || !w->best || !w->cumsum) {
         workspace_free(w);
@@ -328,9 +335,9 @@ static kq_status keep_solution(const workspace *w, int n_iter, double inertia,
                                kq_kmeans_result *out)
 {
     if (!out->centroids) {
-        out->centroids = malloc(sizeof(double) * 3 * (size_t)w->k);
-        out->labels = malloc(sizeof(int32_t) * w->n);
-        out->counts = malloc(sizeof(size_t) * (size_t)w->k);
+        out->centroids = alloc_array(3 * (size_t)w->k, sizeof(double));
+        out->labels = alloc_array(w->n, sizeof(int32_t));
+        out->counts = alloc_array((size_t)w->k, sizeof(size_t));
         if (!out->centroids || !out->labels || !out->counts)
             return KQ_ERR_NOMEM;
     }

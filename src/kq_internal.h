@@ -29,6 +29,15 @@ const char *kq_path_extension(const char *path);
 /* Sets *out = a * b and returns true, or returns false on overflow. */
 bool kq_mul_size(size_t a, size_t b, size_t *out);
 
+/* ---- input guards (guard.c) ---- */
+
+/* Refuses (KQ_ERR_INPUT_FORMAT, with the reason in err) files that would
+ * reach a known fault of stb_image 2.27, and PNG or JPEG files whose header
+ * claims more than max_pixels (KQ_ERR_INPUT_TOO_LARGE); KQ_OK for
+ * everything else. Called before any stb function sees the data. */
+kq_status kq_guard_input(const unsigned char *data, size_t len,
+                         size_t max_pixels, char *err, size_t err_len);
+
 /* ---- random numbers (rng.c) ----
  * MT19937 seeded like numpy's RandomState(seed) for seeds < 2^32
  * (init_genrand), with numpy's randint and uniform draws. Our own code. */

@@ -6,7 +6,8 @@
 float *kq_pixels_flatten(const kq_image *img, size_t *n_out)
 {
     size_t n, values;
-    if (!kq_mul_size((size_t)img->width, (size_t)img->height, &n) ||
+    if (img->width < 0 || img->height < 0 ||
+        !kq_mul_size((size_t)img->width, (size_t)img->height, &n) ||
         !kq_mul_size(n, 3, &values) || values > SIZE_MAX / sizeof(float))
         return NULL;
     float *pixels = malloc(values * sizeof(float));

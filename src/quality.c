@@ -6,9 +6,12 @@
 kq_status kq_quality_mse(const kq_image *a, const kq_image *b, double *mse,
                          double *psnr_db)
 {
-    if (a->width != b->width || a->height != b->height || !a->rgb || !b->rgb)
+    size_t n, values;
+    if (a->width != b->width || a->height != b->height || !a->rgb ||
+        !b->rgb || a->width < 0 || a->height < 0 ||
+        !kq_mul_size((size_t)a->width, (size_t)a->height, &n) ||
+        !kq_mul_size(n, 3, &values))
         return KQ_ERR_ARGUMENT;
-    size_t values = (size_t)a->width * (size_t)a->height * 3;
     uint64_t sum = 0; /* exact: at most 65025 per value */
     for (size_t i = 0; i < values; i++) {
         int d = (int)a->rgb[i] - (int)b->rgb[i];

@@ -23,11 +23,14 @@ void kq_centroid_rgb(const kq_kmeans_result *result, int cluster,
 kq_status kq_recolor(const kq_image *shape, const kq_kmeans_result *result,
                      kq_image *out)
 {
-    size_t n = (size_t)shape->width * (size_t)shape->height;
-    if (n != result->n || result->k < 1)
+    size_t n, bytes;
+    if (shape->width < 0 || shape->height < 0 ||
+        !kq_mul_size((size_t)shape->width, (size_t)shape->height, &n) ||
+        !kq_mul_size(n, 3, &bytes) || n != result->n || result->k < 1 ||
+        result->k > KQ_MAX_CLUSTERS)
         return KQ_ERR_ARGUMENT;
     unsigned char(*palette)[3] = malloc((size_t)result->k * 3);
-    unsigned char *rgb = malloc(n * 3);
+    unsigned char *rgb = malloc(bytes);
     if (!palette || !rgb) {
         free(palette);
         free(rgb);

@@ -1,6 +1,7 @@
 /* resize.c - scaling to the clustering size with stb_image_resize. */
 #include "kq_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,12 @@ kq_status kq_image_resize(const kq_image *src, int width, int height,
                           kq_image *out)
 {
     size_t n, bytes;
-    if (width <= 0 || height <= 0 || !src->rgb)
+    if (width <= 0 || height <= 0 || !src->rgb || src->width <= 0 ||
+        src->height <= 0)
         return KQ_ERR_ARGUMENT;
-    if (!kq_mul_size((size_t)width, (size_t)height, &n) ||
+    /* stb_image_resize takes int strides (3 * width bytes). */
+    if (width > INT_MAX / 3 || src->width > INT_MAX / 3 ||
+        !kq_mul_size((size_t)width, (size_t)height, &n) ||
         !kq_mul_size(n, 3, &bytes))
         return KQ_ERR_ARGUMENT;
     unsigned char *pixels = malloc(bytes);

@@ -1,6 +1,7 @@
 /* write.c - encoding the recoloured image with stb_image_write. */
 #include "kq_internal.h"
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,21 +60,51 @@ static int encode(kq_format format, FILE *stream, const kq_image *img)
     }
 }
 
-kq_status kq_image_write_file(const char *path, const kq_image *img,
-                              char *err, size_t err_len)
+/* stb_image_write sizes its buffers with int arithmetic ((3w + 1) * h for
+ * PNG): far below INT_MAX keeps every such product exact. */
+static bool encodable(const kq_image *img)
 {
-    kq_format format = kq_format_from_path(path);
+    size_t row, bytes;
+    return img->width > 0 && img->height > 0 && img->rgb &&
+           kq_mul_size((size_t)img->width, 3, &row) &&
+           kq_mul_size(row + 1, (size_t)img->height, &bytes) &&
+           bytes <= KQ_MAX_ENCODE_BYTES;
+}
+
+kq_status kq_image_encode(FILE *stream, kq_format format, const kq_image *img,
+                          char *err, size_t err_len)
+{
     if (format == KQ_FORMAT_UNKNOWN)
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "unsupported output format (use .png, .jpg, .jpeg, "
                        ".bmp or .tga)");
+    if (!encodable(img))
+        return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
+                       "image of %dx%d is too large to encode", img->width,
+                       img->height);
+    errno = 0;
+    if (!encode(format, stream, img))
+        return kq_fail(KQ_ERR_INTERNAL, err, err_len, "image encoder failed");
+    if (!ferror(stream))
+        return KQ_OK;
+    return kq_fail(KQ_ERR_IO, err, err_len, "%s",
+                   errno ? strerror(errno) : "write error");
+}
+
+kq_status kq_image_write_file(const char *path, const kq_image *img,
+                              char *err, size_t err_len)
+{
+    kq_format format = kq_format_from_path(path);
+    if (format == KQ_FORMAT_UNKNOWN || !encodable(img))
+        return kq_image_encode(NULL, format, img, err, err_len);
     kq_atomic_file *file;
     kq_status st = kq_atomic_open(path, &file, err, err_len);
     if (st != KQ_OK)
         return st;
-    if (!encode(format, kq_atomic_stream(file), img)) {
+    st = kq_image_encode(kq_atomic_stream(file), format, img, err, err_len);
+    if (st != KQ_OK) {
         kq_atomic_abort(file);
-        return kq_fail(KQ_ERR_INTERNAL, err, err_len, "image encoder failed");
+        return st;
     }
     return kq_atomic_commit(file, err, err_len);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit codes, from sysexits.h. */
 enum {
@@ -160,5 +161,40 @@ int kq_cli_figures_add(kq_cli_figures *fig, const kq_kmeans_result *result,
                        const kq_run_metrics *metrics);
 int kq_cli_figures_finish(kq_cli_figures *fig);
 void kq_cli_figures_free(kq_cli_figures *fig);
+/* ---- hardening (issue 8): signals.c, safety.c ---- */
+
+/* Makes SIGINT and SIGTERM remove pending temporary outputs and exit with
+ * 130 and 143 (signals ignored at start stay ignored). */
+void kq_cli_signals_install(void);
+
+/* kq_atomic_open/commit/abort that also keep the temporary path in the
+ * table the signal handler cleans up. */
+kq_status kq_cli_atomic_open(const char *path, kq_atomic_file **out,
+                             char *err, size_t err_len);
+kq_status kq_cli_atomic_commit(kq_atomic_file *file, char *err,
+                               size_t err_len);
+void kq_cli_atomic_abort(kq_atomic_file *file);
+
+/* Fills an output stream; returns KQ_OK or the failure (with err). */
+typedef kq_status (*kq_cli_encoder)(FILE *stream, const void *data,
+                                    char *err, size_t err_len);
+
+/* Writes path atomically through the functions above: encode(stream, data)
+ * fills the temporary file, which is then committed, or removed when
+ * encode fails (outputs.c). */
+kq_status kq_cli_write_file(const char *path, kq_cli_encoder encode,
+                            const void *data, char *err, size_t err_len);
+
+/* kq_cli_write_file with the image encoder the extension of path names. */
+kq_status kq_cli_save_image(const char *path, const kq_image *img, char *err,
+                            size_t err_len);
+
+/* Refuses (KQ_EXIT_USAGE, one message) a clustering size above
+ * --max-pixels. */
+int kq_cli_check_limits(const kq_cli_options *opts);
+
+/* Refuses (KQ_EXIT_USAGE, one message) an output path that names the same
+ * file as the input. Either may be NULL or not exist. */
+int kq_cli_check_not_input(const char *input, const char *output);
 
 #endif /* KQ_CLI_H */

@@ -73,19 +73,24 @@ static bool wants_palette_png(const kq_cli_options *opts, const char *path,
            kq_indexed_bit_depth(k) > 0;
 }
 
-static kq_status write_palette_png(const char *path, const kq_image *img,
-                                   const kq_kmeans_result *r, char *err,
-                                   size_t err_len)
+typedef struct {
+    const kq_image *image;
+    const kq_kmeans_result *result;
+} palette_png_job;
+
+static kq_status encode_palette_png(FILE *stream, const void *data,
+                                    char *err, size_t err_len)
 {
+    const palette_png_job *job = data;
+    const kq_kmeans_result *r = job->result;
     unsigned char(*palette)[3] = malloc((size_t)r->k * 3);
     if (!palette)
         return KQ_ERR_NOMEM;
     for (int j = 0; j < r->k; j++)
         kq_centroid_rgb(r, j, palette[j]);
-    kq_status st =
-        kq_indexed_write_png(path, img->width, img->height, r->labels,
-                             (const unsigned char(*)[3])palette, r->k, err,
-                             err_len);
+    kq_status st = kq_indexed_encode_png(
+        stream, job->image->width, job->image->height, r->labels,
+        (const unsigned char(*)[3])palette, r->k, err, err_len);
     free(palette);
     return st;
 }
@@ -98,10 +103,12 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
     kq_status st;
     m->bit_depth = 0;
     if (wants_palette_png(opts, path, r->k)) {
-        st = write_palette_png(path, recoloured, r, err, sizeof err);
+        palette_png_job job = {recoloured, r};
+        st = kq_cli_write_file(path, encode_palette_png, &job, err,
+                               sizeof err);
         m->bit_depth = kq_indexed_bit_depth(r->k);
     } else {
-        st = kq_image_write_file(path, recoloured, err, sizeof err);
+        st = kq_cli_save_image(path, recoloured, err, sizeof err);
     }
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
 }
@@ -123,11 +130,27 @@ int kq_cli_measure(const char *path, const kq_image *input,
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
 }
 
+typedef struct {
+    kq_palette_format format;
+    const kq_kmeans_result *result;
+} palette_file_job;
+
+static kq_status encode_palette_file(FILE *stream, const void *data,
+                                     char *err, size_t err_len)
+{
+    const palette_file_job *job = data;
+    (void)err;
+    (void)err_len;
+    return kq_palette_write(stream, job->format, job->result);
+}
+
 int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
                          kq_run_metrics *m)
 {
     char err[ERR_LEN] = "";
-    kq_status st = kq_palette_write_file(path, r, err, sizeof err);
+    palette_file_job job = {kq_palette_format_from_path(path), r};
+    kq_status st = kq_cli_write_file(path, encode_palette_file, &job, err,
+                                     sizeof err);
     if (st != KQ_OK)
         return kq_cli_fail(path, st, err);
     m->palette = path;

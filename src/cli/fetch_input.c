@@ -76,7 +76,7 @@ int kq_cli_save_input(const kq_cli_options *opts, const kq_image *img)
     if (!opts->save_input)
         return KQ_EXIT_OK;
     char err[ERR_LEN] = "";
-    kq_status st = kq_image_write_file(opts->save_input, img, err, sizeof err);
+    kq_status st = kq_cli_save_image(opts->save_input, img, err, sizeof err);
     if (st != KQ_OK) {
         kq_cli_error(opts->save_input, "%s", *err ? err : kq_strerror(st));
         return kq_cli_exit_code(st);

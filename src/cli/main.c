@@ -17,6 +17,7 @@ int main(int argc, char **argv)
         printf("kquant %s\n", KQ_VERSION);
         return KQ_EXIT_OK;
     }
+    kq_cli_signals_install(); /* hardening (issue 8) */
     /* fetch (issue 3): libcurl's process-wide setup, once, before the run */
     if (opts.url && kq_fetch_global_init() != KQ_OK) {
         kq_cli_error("libcurl", "cannot initialise");

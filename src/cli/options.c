@@ -82,17 +82,19 @@ void kq_cli_print_help(void)
         "Recolour an image with its k most representative colours "
         "(k-means).\n"
         "\n"
-        "  -k, --clusters N|A..B  number of colours, or a range to sweep "
-        "(default 8)\n"
+        "  -k, --clusters N|A..B  number of colours (1..4096), or a range to\n"
+        "                         sweep (default 8)\n"
         "  -o, --output FILE      recoloured image: .png .jpg .jpeg .bmp .tga\n"
         "                         (default output/image_output_k<K>.png)\n"
         "      --centroids FILE   centroid table as CSV, - for stdout\n"
         "                         (default: OUTPUT with extension .csv)\n"
-        "      --size WxH|native  resize before clustering (default "
-        "240x320)\n"
+        "      --size WxH|native  resize before clustering, sides 1..65535, at\n"
+        "                         most --max-pixels in all (default 240x320)\n"
         "      --seed N           random seed, 0..4294967295 (default 42)\n"
-        "      --n-init N         k-means restarts, best kept (default 1)\n"
-        "      --max-iter N       iteration cap per restart (default 300)\n"
+        "      --n-init N         k-means restarts, 1..1000, best kept "
+        "(default 1)\n"
+        "      --max-iter N       iteration cap per restart, 1..1000000 "
+        "(default 300)\n"
         "      --tol X            tolerance, scikit-learn's meaning "
         "(default 1e-4)\n"
         "      --max-pixels N     refuse larger inputs (default 100000000)\n"
@@ -145,7 +147,8 @@ void kq_cli_print_help(void)
         "unreadable,\n"
         "69 network failure (DNS, connection, TLS, HTTP status, redirect),\n"
         "70 internal error, 73 cannot create output,\n"
-        "74 write error, 75 temporary network failure (timeout).\n");
+        "74 write error, 75 temporary network failure (timeout),\n"
+        "130/143 interrupted by SIGINT/SIGTERM (no partial output is left).\n");
 }
 
 /* A whole-string integer in [min, max]; false for anything else. */

@@ -70,7 +70,7 @@ static int save(kq_cli_figures *fig, const char *path, kq_status drawn,
         kq_image_free(figure);
         return kq_cli_fail(path, drawn, NULL);
     }
-    kq_status st = kq_image_write_file(path, figure, err, sizeof err);
+    kq_status st = kq_cli_save_image(path, figure, err, sizeof err);
     kq_image_free(figure);
     if (st != KQ_OK)
         return kq_cli_fail(path, st, err);
@@ -183,16 +183,12 @@ int kq_cli_figures_add(kq_cli_figures *fig, const kq_kmeans_result *result,
 
 /* k,inertia,mse,psnr,delta_e_mean,delta_e_max with %.17g, so that inertia
  * reads back exactly as the JSON summary prints it. */
-static int write_elbow_csv(kq_cli_figures *fig, const char *path)
+static kq_status encode_elbow_csv(FILE *out, const void *data, char *err,
+                                  size_t err_len)
 {
-    char err[ERR_LEN] = "";
-    kq_atomic_file *file;
-    if (!path_fits(path))
-        return kq_cli_fail(path, KQ_ERR_OUTPUT, "path too long");
-    kq_status st = kq_atomic_open(path, &file, err, sizeof err);
-    if (st != KQ_OK)
-        return kq_cli_fail(path, st, err);
-    FILE *out = kq_atomic_stream(file);
+    const kq_cli_figures *fig = data;
+    (void)err;
+    (void)err_len;
     fprintf(out, "k,inertia,mse,psnr,delta_e_mean,delta_e_max\n");
     for (int i = 0; i < fig->count; i++) {
         const kq_run_metrics *m = &fig->metrics[i];
@@ -200,11 +196,16 @@ static int write_elbow_csv(kq_cli_figures *fig, const char *path)
                 fig->inertia[i], m->mse, m->psnr_db, m->delta_e_mean,
                 m->delta_e_max);
     }
-    if (ferror(out)) {
-        kq_atomic_abort(file);
-        return kq_cli_fail(path, KQ_ERR_IO, NULL);
-    }
-    st = kq_atomic_commit(file, err, sizeof err);
+    return ferror(out) ? KQ_ERR_IO : KQ_OK;
+}
+
+static int write_elbow_csv(kq_cli_figures *fig, const char *path)
+{
+    char err[ERR_LEN] = "";
+    if (!path_fits(path))
+        return kq_cli_fail(path, KQ_ERR_OUTPUT, "path too long");
+    kq_status st = kq_cli_write_file(path, encode_elbow_csv, fig, err,
+                                     sizeof err);
     if (st != KQ_OK)
         return kq_cli_fail(path, st, err);
     note_written(fig, path);

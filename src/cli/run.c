@@ -112,6 +112,14 @@ static int ensure_default_folder(const kq_cli_options *opts)
     return KQ_EXIT_OK;
 }
 
+static kq_status encode_centroids(FILE *stream, const void *result,
+                                  char *err, size_t err_len)
+{
+    (void)err;
+    (void)err_len;
+    return kq_centroids_write_csv(stream, result);
+}
+
 /* Writes the table to a new file atomically, or to stdout when path is
  * NULL. */
 static int write_centroids(const char *path, const kq_kmeans_result *r)
@@ -121,15 +129,8 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
                    ? KQ_EXIT_OK
                    : kq_cli_fail("stdout", KQ_ERR_IO, NULL);
     char err[ERR_LEN] = "";
-    kq_atomic_file *file;
-    kq_status st = kq_atomic_open(path, &file, err, sizeof err);
-    if (st != KQ_OK)
-        return kq_cli_fail(path, st, err);
-    if (kq_centroids_write_csv(kq_atomic_stream(file), r) != KQ_OK) {
-        kq_atomic_abort(file);
-        return kq_cli_fail(path, KQ_ERR_IO, NULL);
-    }
-    st = kq_atomic_commit(file, err, sizeof err);
+    kq_status st = kq_cli_write_file(path, encode_centroids, r, err,
+                                     sizeof err);
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
 }
 
@@ -201,23 +202,29 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
     bool sweep = opts->k_first != opts->k_last;
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
-    kq_kmeans_result result = {0};
-    kq_status st = fit_k(opts, in, &params, &result);
-    if (st == KQ_OK) /* issue 7: one renumbering that every output sees */
-        st = kq_kmeans_result_sort(&result, opts->sort);
-    if (st != KQ_OK) {
-        kq_kmeans_result_free(&result);
-        return kq_cli_fail("k-means", st, NULL);
-    }
     char *image_path = output_path_for(opts, k, sweep);
-    char *table_path = centroids_path_for(opts, image_path, k, sweep);
+    char *table_path =
+        image_path ? centroids_path_for(opts, image_path, k, sweep) : NULL;
     char *palette_path =
         opts->palette ? derive_path(opts->palette, NULL, sweep ? k : 0) : NULL;
-    kq_run_metrics metrics = {0};
+    /* hardening (issue 8): never overwrite the input */
     int code = image_path && (palette_path || !opts->palette)
-                   ? write_outputs(opts, in, &result, image_path, table_path,
-                                   palette_path, &metrics)
+                   ? kq_cli_check_not_input(opts->input, image_path)
                    : kq_cli_fail("paths", KQ_ERR_NOMEM, NULL);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_not_input(opts->input, table_path);
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_not_input(opts->input, palette_path);
+    kq_kmeans_result result = {0};
+    kq_run_metrics metrics = {0};
+    if (code == KQ_EXIT_OK) {
+        kq_status st = fit_k(opts, in, &params, &result);
+        if (st == KQ_OK) /* issue 7: one renumbering that every output sees */
+            st = kq_kmeans_result_sort(&result, opts->sort);
+        code = st == KQ_OK ? write_outputs(opts, in, &result, image_path,
+                                           table_path, palette_path, &metrics)
+                           : kq_cli_fail("k-means", st, NULL);
+    }
     if (code == KQ_EXIT_OK)
         report(opts, in, &result, image_path, table_path, &metrics, k);
     free(image_path);
@@ -232,6 +239,8 @@ int kq_cli_run(const kq_cli_options *opts)
     int code = check_output_names(opts);
     if (code == KQ_EXIT_OK)
         code = kq_cli_check_save_input(opts); /* fetch (issue 3) */
+    if (code == KQ_EXIT_OK)
+        code = kq_cli_check_limits(opts); /* hardening (issue 8) */
     if (code != KQ_EXIT_OK)
         return code;
     prepared_input in = {0};

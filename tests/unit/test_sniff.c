@@ -96,7 +96,7 @@ static void loader_names_the_format(void **state)
                                           sizeof err),
                      KQ_ERR_INPUT_FORMAT);
     assert_string_equal(err, "not a supported image: a WebP image (kquant "
-                             "reads PNG, JPEG, GIF, BMP, TGA, PSD, HDR, PIC "
+                             "reads PNG, JPEG, GIF, BMP, TGA, PSD, PIC "
                              "and PNM)");
     static const char text[] = "plain words";
     assert_int_equal(kq_image_load_memory((const unsigned char *)text,

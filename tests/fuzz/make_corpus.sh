@@ -1,0 +1,43 @@
+#!/bin/sh
+# Regenerates the fuzzing seed corpus (tests/fuzz/corpus/) from the bundled
+# photo with ImageMagick: small, valid files of every format stb_image
+# decodes, in colour, grey and with alpha (not Radiance HDR, which kquant
+# refuses: see SECURITY.md). Run from anywhere; needs convert.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+photo=$here/../../images_input/coffee.png
+out=$here/corpus
+rm -rf "$out"
+mkdir -p "$out"
+small="-resize 12x8!"
+tiny="-resize 5x3!"
+alpha="-alpha set -channel A -fx (i+j)%3/2 +channel"
+c() { convert "$photo" "$@"; }
+# shellcheck disable=SC2086
+{
+  c $small -strip "PNG24:$out/rgb.png"
+  c $small -strip -colorspace Gray "$out/grey.png"
+  c $small -strip -colorspace Gray $alpha -type GrayscaleAlpha "$out/grey_alpha.png"
+  c $small -strip $alpha "PNG32:$out/rgba.png"
+  c $small -strip -colors 7 "PNG8:$out/palette.png"
+  c $small -strip -depth 16 "PNG48:$out/rgb16.png"
+  c $tiny -strip -interlace PNG "PNG24:$out/interlaced.png"
+  c $tiny -strip -interlace PNG -colors 5 "PNG8:$out/interlaced_palette.png"
+  c $small -strip -quality 80 "$out/baseline.jpg"
+  c $small -strip -quality 80 -interlace JPEG "$out/progressive.jpg"
+  c $small -strip -colorspace Gray "$out/grey.jpg"
+  c $small -strip -sampling-factor 2x2 "$out/sub420.jpg"
+  c $small "BMP3:$out/rgb24.bmp"
+  c $small $alpha "BMP:$out/rgba32.bmp"
+  c $small -colors 7 -type Palette "BMP3:$out/palette8.bmp"
+  c $small "$out/rgb.tga"
+  c $small -compress RLE "$out/rle.tga"
+  c $small -colorspace Gray "$out/grey.tga"
+  c $small -colors 7 \( +clone -negate \) -delay 10 "$out/animated.gif"
+  c $small $alpha -colors 7 "$out/transparent.gif"
+  c $small "$out/rgb.psd"
+  c $small $alpha "$out/rgba.psd"
+  c $small "$out/rgb.ppm"
+  c $small -colorspace Gray "$out/grey.pgm"
+}
+ls -l "$out"
