@@ -36,6 +36,7 @@ typedef struct {
     kq_kmeans_params kmeans; /* k is set per run */
     size_t max_pixels;
     bool json;
+    bool timings;            /* perf: --timings, stage times on stderr */
     bool quiet;
     bool show_help;
     bool show_version;
@@ -71,5 +72,16 @@ typedef struct {
 void kq_report_text(const kq_run_report *report);
 void kq_report_json(const kq_run_report *report, bool first, bool last,
                     bool in_list);
+
+/* perf: seconds spent in each stage of one k (timings.c). */
+typedef struct {
+    double load, resize, histogram, seeding, iterations, recolour, write;
+} kq_cli_timings;
+
+/* A monotonic clock in seconds. */
+double kq_cli_now(void);
+
+/* Prints "kquant: timings: k=K load ... ms, ..." to stderr. */
+void kq_cli_print_timings(const kq_cli_timings *t, int k);
 
 #endif /* KQ_CLI_H */

@@ -24,7 +24,8 @@ enum {
     OPT_MAX_ITER,
     OPT_TOL,
     OPT_JSON,
-    OPT_MAX_PIXELS
+    OPT_MAX_PIXELS,
+    OPT_TIMINGS /* perf */
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,8 @@ static const struct option long_options[] = {
     {"tol", required_argument, NULL, OPT_TOL},
     {"json", no_argument, NULL, OPT_JSON},
     {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"threads", required_argument, NULL, 'j'}, /* perf */
+    {"timings", no_argument, NULL, OPT_TIMINGS}, /* perf */
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -66,6 +69,10 @@ void kq_cli_print_help(void)
         "(default 1e-4)\n"
         "      --max-pixels N     refuse larger inputs (default 100000000)\n"
         "      --json             print a JSON summary instead of the table\n"
+        "  -j, --threads N        k-means threads, 0 for all cores (default "
+        "0);\n"
+        "                         outputs are identical for every N\n"
+        "      --timings          print each stage's time on stderr\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
@@ -193,6 +200,8 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_TOL: return parse_tol(arg, &km->tol);
     case OPT_JSON: opts->json = true; return true;
     case OPT_MAX_PIXELS: return parse_max_pixels(arg, &opts->max_pixels);
+    case 'j': return parse_int_option(arg, 0, 256, &km->threads); /* perf */
+    case OPT_TIMINGS: opts->timings = true; return true;          /* perf */
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;
@@ -235,7 +244,7 @@ int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)
     optind = 1;
     for (;;) {
         int long_index = -1;
-        int c = getopt_long(argc, argv, ":k:o:qhV", long_options, &long_index);
+        int c = getopt_long(argc, argv, ":k:o:j:qhV", long_options, &long_index);
         if (c == -1)
             break;
         char name[64];

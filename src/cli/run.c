@@ -12,16 +12,18 @@
 /* The decoded input and the pixels every k clusters. */
 typedef struct {
     kq_image original;
-    kq_image clustered; /* the resized image (or a copy at native size) */
-    float *pixels;
+    kq_image clustered; /* the resized image (the original's pixels at
+                           native size: perf, no copy) */
     size_t n;
+    kq_cli_timings timings; /* perf: load and resize, shared by every k */
+    bool noted_fewer;       /* perf: the fewer-colours note was printed */
 } prepared_input;
 
 static void prepared_free(prepared_input *in)
 {
+    if (in->clustered.rgb != in->original.rgb) /* perf */
+        kq_image_free(&in->clustered);
     kq_image_free(&in->original);
-    kq_image_free(&in->clustered);
-    kq_pixels_free(in->pixels);
 }
 
 static int fail(const char *what, kq_status st, const char *detail)
@@ -36,18 +38,25 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     kq_load_options lo;
     kq_load_options_default(&lo);
     lo.max_pixels = opts->max_pixels;
+    double t0 = kq_cli_now(); /* perf */
     kq_status st = kq_image_load_file(opts->input, &lo, &in->original, err,
                                       sizeof err);
     if (st != KQ_OK)
         return fail(opts->input, st, err);
+    double t1 = kq_cli_now(); /* perf */
     int w = opts->native_size ? in->original.width : opts->width;
     int h = opts->native_size ? in->original.height : opts->height;
-    st = kq_image_resize(&in->original, w, h, &in->clustered);
+    /* perf: at native size cluster the decoded pixels themselves (no
+     * copy, no float array: the engine reads 8-bit RGB directly). */
+    if (w == in->original.width && h == in->original.height)
+        in->clustered = in->original;
+    else
+        st = kq_image_resize(&in->original, w, h, &in->clustered);
     if (st != KQ_OK)
         return fail("resize", st, NULL);
-    in->pixels = kq_pixels_flatten(&in->clustered, &in->n);
-    if (!in->pixels)
-        return fail("pixels", KQ_ERR_NOMEM, NULL);
+    in->n = (size_t)w * (size_t)h;
+    in->timings.load = t1 - t0;
+    in->timings.resize = kq_cli_now() - t1;
     if ((size_t)opts->k_last > in->n) {
         kq_cli_error(opts->input, "k=%d is more than the %zu pixels to cluster",
                      opts->k_last, in->n);
@@ -139,15 +148,20 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
 }
 
 static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
-                         const char *image_path, const char *table_path)
+                         const char *image_path, const char *table_path,
+                         kq_cli_timings *timings)
 {
     char err[ERR_LEN] = "";
     kq_image recoloured = {0};
+    double t0 = kq_cli_now(); /* perf */
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
         return fail("recolour", st, NULL);
+    double t1 = kq_cli_now(); /* perf */
+    timings->recolour = t1 - t0;
     st = kq_image_write_file(image_path, &recoloured, err, sizeof err);
     kq_image_free(&recoloured);
+    timings->write = kq_cli_now() - t1;
     if (st != KQ_OK)
         return fail(image_path, st, err);
     return write_centroids(table_path, r);
@@ -178,20 +192,39 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         kq_report_text(&rep);
 }
 
-static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
-                     int k)
+/* perf: fewer distinct colours than k is no error: say so once. */
+static void note_fewer_colours(prepared_input *in,
+                               const kq_kmeans_result *r)
+{
+    if (r->k >= r->k_requested || in->noted_fewer)
+        return;
+    in->noted_fewer = true;
+    fprintf(stderr, "kquant: note: the image has only %d distinct colours; "
+            "using k=%d\n", r->k, r->k);
+}
+
+static int run_one_k(const kq_cli_options *opts, prepared_input *in, int k)
 {
     bool sweep = opts->k_first != opts->k_last;
     kq_kmeans_params params = opts->kmeans;
     params.k = k;
     kq_kmeans_result result = {0};
-    kq_status st = kq_kmeans_fit(in->pixels, in->n, &params, &result);
+    kq_status st = kq_kmeans_fit_rgb(in->clustered.rgb, in->n, &params,
+                                     &result); /* perf: 8-bit input */
     if (st != KQ_OK)
         return fail("k-means", st, NULL);
+    note_fewer_colours(in, &result); /* perf */
+    kq_cli_timings timings = in->timings; /* perf */
+    timings.histogram = result.seconds_histogram;
+    timings.seeding = result.seconds_seeding;
+    timings.iterations = result.seconds_iterations;
     char *image_path = output_path_for(opts, k, sweep);
     char *table_path = centroids_path_for(opts, image_path, k, sweep);
-    int code = image_path ? write_outputs(in, &result, image_path, table_path)
+    int code = image_path ? write_outputs(in, &result, image_path, table_path,
+                                          &timings)
                           : fail("paths", KQ_ERR_NOMEM, NULL);
+    if (code == KQ_EXIT_OK && opts->timings) /* perf */
+        kq_cli_print_timings(&timings, k);
     if (code == KQ_EXIT_OK)
         report(opts, in, &result, image_path, table_path, k);
     free(image_path);

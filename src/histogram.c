@@ -1,0 +1,196 @@
+/* histogram.c - the distinct colours of an 8-bit RGB image and their
+ * counts, exactly.
+ *
+ * A photo of N pixels has U distinct colours, often U << N, and k-means on
+ * the U colours weighted by their counts reaches the same fixed point as
+ * k-means on all N pixels. Small images are counted by a radix sort of the
+ * packed 24-bit colours (cost ~N); large ones by a direct table of 2^24
+ * counters (64 MiB, but only the touched pages are ever faulted in), which
+ * then maps each colour back to its distinct index. */
+#define _DEFAULT_SOURCE /* madvise */
+#include "kq_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define TABLE_SIZE ((size_t)1 << 24)
+/* Below this many pixels sorting is cheaper than faulting in the table. */
+#define SORT_LIMIT ((size_t)1 << 19)
+
+static inline uint32_t pack(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+void kq_histogram_free(kq_histogram *h)
+{
+    if (!h)
+        return;
+    free(h->colour);
+    free(h->count);
+    free(h->pixel_index);
+    free(h->table);
+    memset(h, 0, sizeof *h);
+}
+
+#define RADIX_BITS 12
+#define RADIX_SIZE (1 << RADIX_BITS)
+
+/* One LSD radix pass on 12 bits of key, carrying idx along. */
+static void radix_pass(const uint32_t *key, const uint32_t *idx, size_t n,
+                       int shift, uint32_t *key_out, uint32_t *idx_out)
+{
+    static const size_t zero[RADIX_SIZE];
+    size_t offset[RADIX_SIZE];
+    memcpy(offset, zero, sizeof offset);
+    for (size_t i = 0; i < n; i++)
+        offset[(key[i] >> shift) & (RADIX_SIZE - 1)]++;
+    size_t run = 0;
+    for (int b = 0; b < RADIX_SIZE; b++) {
+        size_t c = offset[b];
+        offset[b] = run;
+        run += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = offset[(key[i] >> shift) & (RADIX_SIZE - 1)]++;
+        key_out[at] = key[i];
+        idx_out[at] = idx[i];
+    }
+}
+
+static kq_status alloc_colours(kq_histogram *h, size_t u)
+{
+    h->colour = malloc(sizeof(uint32_t) * (u ? u : 1));
+    h->count = malloc(sizeof(uint32_t) * (u ? u : 1));
+    return h->colour && h->count ? KQ_OK : KQ_ERR_NOMEM;
+}
+
+/* Sorted keys into distinct colours; pixel_index[idx] = distinct index. */
+static kq_status collect_runs(kq_histogram *h, const uint32_t *key,
+                              const uint32_t *idx, size_t n)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        u += (i == 0 || key[i] != key[i - 1]);
+    if (alloc_colours(h, u) != KQ_OK)
+        return KQ_ERR_NOMEM;
+    size_t at = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || key[i] != key[i - 1]) {
+            at++;
+            h->colour[at] = key[i];
+            h->count[at] = 0;
+        }
+        h->count[at]++;
+        h->pixel_index[idx[i]] = (uint32_t)at;
+    }
+    h->n_colours = u;
+    return KQ_OK;
+}
+
+static kq_status build_by_sort(kq_histogram *h, const unsigned char *rgb,
+                               size_t n)
+{
+    uint32_t *buf = malloc(sizeof(uint32_t) * 4 * n);
+    h->pixel_index = malloc(sizeof(uint32_t) * n);
+    if (!buf || !h->pixel_index) {
+        free(buf);
+        return KQ_ERR_NOMEM;
+    }
+    uint32_t *key = buf, *idx = buf + n, *key2 = buf + 2 * n,
+             *idx2 = buf + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+        key[i] = pack(rgb + 3 * i);
+        idx[i] = (uint32_t)i;
+    }
+    radix_pass(key, idx, n, 0, key2, idx2);
+    radix_pass(key2, idx2, n, RADIX_BITS, key, idx);
+    kq_status st = collect_runs(h, key, idx, n);
+    free(buf);
+    return st;
+}
+
+/* The 64 MiB table on transparent huge pages where the kernel offers them:
+ * 32 page faults instead of 16384, and far fewer TLB misses. */
+static uint32_t *alloc_table(void)
+{
+    size_t bytes = TABLE_SIZE * sizeof(uint32_t);
+    uint32_t *t = aligned_alloc((size_t)2 << 20, bytes);
+    if (!t)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(t, bytes, MADV_HUGEPAGE);
+#endif
+    memset(t, 0, bytes);
+    return t;
+}
+
+static kq_status build_by_table(kq_histogram *h, const unsigned char *rgb,
+                                size_t n)
+{
+    h->table = alloc_table();
+    if (!h->table)
+        return KQ_ERR_NOMEM;
+    uint32_t *t = h->table;
+    for (size_t i = 0; i < n; i++)
+        t[pack(rgb + 3 * i)]++;
+    size_t u = 0;
+    for (size_t c = 0; c < TABLE_SIZE; c++)
+        u += (t[c] != 0);
+    if (alloc_colours(h, u) != KQ_OK)
+        return KQ_ERR_NOMEM;
+    size_t at = 0;
+    for (size_t c = 0; c < TABLE_SIZE; c++) {
+        if (t[c] == 0)
+            continue;
+        h->colour[at] = (uint32_t)c;
+        h->count[at] = t[c];
+        t[c] = (uint32_t)at++;
+    }
+    h->n_colours = u;
+    return KQ_OK;
+}
+
+kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
+                             kq_histogram *h)
+{
+    memset(h, 0, sizeof *h);
+    if (n == 0 || n > UINT32_MAX)
+        return KQ_ERR_ARGUMENT;
+    h->n_pixels = n;
+    kq_status st = n < SORT_LIMIT ? build_by_sort(h, rgb, n)
+                                  : build_by_table(h, rgb, n);
+    if (st != KQ_OK)
+        kq_histogram_free(h);
+    return st;
+}
+
+uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
+                            size_t i)
+{
+    return h->table ? h->table[pack(rgb + 3 * i)] : h->pixel_index[i];
+}
+
+void kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label)
+{
+    if (h->table) {
+        for (size_t u = 0; u < h->n_colours; u++)
+            h->table[h->colour[u]] = (uint32_t)colour_label[u];
+    } else {
+        for (size_t i = 0; i < h->n_pixels; i++)
+            h->pixel_index[i] = (uint32_t)colour_label[h->pixel_index[i]];
+    }
+}
+
+void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
+                         size_t begin, size_t end, int32_t *labels)
+{
+    if (h->table) {
+        for (size_t i = begin; i < end; i++)
+            labels[i] = (int32_t)h->table[pack(rgb + 3 * i)];
+    } else {
+        for (size_t i = begin; i < end; i++)
+            labels[i] = (int32_t)h->pixel_index[i];
+    }
+}

@@ -1,0 +1,431 @@
+/* test_kmeans.c - the default k-means engine: de-duplication, bounded vs
+ * plain loops, threads, SIMD vs portable kernels, fewer colours than k. */
+#include "testutil.h"
+
+#include "kq_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A reproducible image with smooth regions, noise and many repeated
+ * colours: a tiny LCG, no dependence on the library's RNG. */
+static kq_image synthetic_image(int w, int h, unsigned seed, int noise)
+{
+    kq_image img = kq_test_image(w, h, 0, 0, 0);
+    unsigned s = seed;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            s = s * 1103515245u + 12345u;
+            int n = noise ? (int)((s >> 16) % (unsigned)noise) : 0;
+            int r = (x / 4 * 4 * 255) / w, g = (y / 4 * 4 * 255) / h;
+            int b = ((x / 16 + y / 16) % 3) * 100;
+            kq_test_set_pixel(&img, x, y, (unsigned char)((r + n) % 256),
+                              (unsigned char)((g + 2 * n) % 256),
+                              (unsigned char)((b + n) % 256));
+        }
+    }
+    return img;
+}
+
+static size_t pixels_of(const kq_image *img)
+{
+    return (size_t)img->width * (size_t)img->height;
+}
+
+static kq_kmeans_params params_k(int k)
+{
+    kq_kmeans_params p;
+    kq_kmeans_params_default(&p);
+    p.k = k;
+    return p;
+}
+
+static void fit_with(const kq_image *img, const kq_kmeans_params *p,
+                     const kq_kmeans_engine_options *o, kq_kmeans_result *r)
+{
+    assert_int_equal(kq_kmeans_fit_rgb_with(img->rgb, pixels_of(img), p, o, r),
+                     KQ_OK);
+}
+
+static void assert_same_result(const kq_kmeans_result *a,
+                               const kq_kmeans_result *b)
+{
+    assert_int_equal(a->k, b->k);
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_iter, b->n_iter);
+    assert_memory_equal(a->centroids, b->centroids,
+                        sizeof(double) * 3 * (size_t)a->k);
+    assert_memory_equal(a->labels, b->labels, sizeof(int32_t) * a->n);
+    assert_memory_equal(a->counts, b->counts, sizeof(size_t) * (size_t)a->k);
+    assert_true(a->inertia == b->inertia);
+}
+
+/* ---- plain Lloyd in double on every pixel: an independent reference ---- */
+
+static int reference_lloyd(const kq_image *img, int k, double *centres,
+                           int32_t *labels, int max_iter)
+{
+    size_t n = pixels_of(img);
+    double *sums = calloc((size_t)k * 4, sizeof(double));
+    assert_non_null(sums);
+    int it;
+    for (it = 1; it <= max_iter; it++) {
+        size_t changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            int best = 0;
+            double best_d = INFINITY;
+            for (int j = 0; j < k; j++) {
+                double d = 0;
+                for (int c = 0; c < 3; c++) {
+                    double v = img->rgb[3 * i + c] - centres[3 * j + c];
+                    d += v * v;
+                }
+                if (d < best_d) {
+                    best_d = d;
+                    best = j;
+                }
+            }
+            changed += labels[i] != best;
+            labels[i] = best;
+        }
+        if (changed == 0)
+            break;
+        memset(sums, 0, sizeof(double) * (size_t)k * 4);
+        for (size_t i = 0; i < n; i++) {
+            for (int c = 0; c < 3; c++)
+                sums[4 * labels[i] + c] += img->rgb[3 * i + c];
+            sums[4 * labels[i] + 3] += 1;
+        }
+        for (int j = 0; j < k; j++)
+            for (int c = 0; c < 3; c++)
+                if (sums[4 * j + 3] > 0)
+                    centres[3 * j + c] = sums[4 * j + c] / sums[4 * j + 3];
+    }
+    free(sums);
+    return it;
+}
+
+static void dedup_reaches_the_all_pixel_fixed_point(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(96, 80, 7, 3);
+    const int k = 5;
+    double init[3 * 5] = {10.25, 20.5, 30.75, 200.5, 40.25, 90.5,
+                          120.75, 130.5, 10.25, 60.5, 220.25, 180.75,
+                          240.5, 240.25, 250.5};
+    kq_kmeans_params p = params_k(k);
+    p.tol = 0.0; /* run to unchanged labels, as the reference does */
+    kq_kmeans_engine_options o = {.init_centres = init};
+    kq_kmeans_result dedup, every;
+    fit_with(&img, &p, &o, &dedup);
+    o.no_dedup = true;
+    fit_with(&img, &p, &o, &every);
+    assert_true(dedup.n_colours < every.n_colours);
+    assert_int_equal(every.n_colours, pixels_of(&img));
+    assert_int_equal(dedup.n_iter, every.n_iter);
+    assert_memory_equal(dedup.labels, every.labels,
+                        sizeof(int32_t) * dedup.n);
+    for (int v = 0; v < 3 * k; v++)
+        assert_true(fabs(dedup.centroids[v] - every.centroids[v]) < 1e-9);
+
+    double ref[3 * 5];
+    memcpy(ref, init, sizeof ref);
+    int32_t *labels = malloc(sizeof(int32_t) * pixels_of(&img));
+    assert_non_null(labels);
+    for (size_t i = 0; i < pixels_of(&img); i++)
+        labels[i] = -1;
+    reference_lloyd(&img, k, ref, labels, 300);
+    assert_memory_equal(dedup.labels, labels, sizeof(int32_t) * dedup.n);
+    for (int v = 0; v < 3 * k; v++)
+        assert_true(fabs(dedup.centroids[v] - ref[v]) < 1e-6);
+    free(labels);
+    kq_kmeans_result_free(&dedup);
+    kq_kmeans_result_free(&every);
+    kq_image_free(&img);
+}
+
+static void bounded_and_plain_loops_agree(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(200, 150, 3, 40);
+    const int ks[] = {2, 3, 8, 20, 64};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_engine_options plain = {.loop = KQ_LOOP_PLAIN};
+        kq_kmeans_engine_options bounded = {.loop = KQ_LOOP_HAMERLY};
+        kq_kmeans_result a, b;
+        fit_with(&img, &p, &plain, &a);
+        fit_with(&img, &p, &bounded, &b);
+        assert_true(a.n_iter > 1);
+        assert_same_result(&a, &b);
+        kq_kmeans_result_free(&a);
+        kq_kmeans_result_free(&b);
+    }
+    kq_image_free(&img);
+}
+
+static void thread_count_changes_nothing(void **state)
+{
+    (void)state;
+    /* above the histogram's sort limit, so the table path runs too */
+    kq_image img = synthetic_image(800, 700, 11, 60);
+    kq_kmeans_params p = params_k(16);
+    p.max_iter = 40;
+    kq_kmeans_result base;
+    p.threads = 1;
+    fit_with(&img, &p, NULL, &base);
+    for (int threads = 2; threads <= 3; threads++) {
+        kq_kmeans_result r;
+        p.threads = threads;
+        fit_with(&img, &p, NULL, &r);
+        assert_same_result(&base, &r);
+        kq_kmeans_result_free(&r);
+    }
+    kq_kmeans_result_free(&base);
+    kq_image_free(&img);
+}
+
+static void simd_and_portable_fits_agree(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(160, 120, 5, 50);
+    const int ks[] = {3, 17, 40};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_engine_options simd = {0}, portable = {.no_simd = true};
+        kq_kmeans_result a, b;
+        fit_with(&img, &p, &simd, &a);
+        fit_with(&img, &p, &portable, &b);
+        assert_same_result(&a, &b);
+        kq_kmeans_result_free(&a);
+        kq_kmeans_result_free(&b);
+    }
+    kq_image_free(&img);
+}
+
+/* The kernels themselves, on points and centres with fractions, exact
+ * ties and every tail length. */
+static void simd_and_portable_kernels_agree(void **state)
+{
+    (void)state;
+    kq_kernels simd, portable;
+    kq_kernels_select(&simd, true);
+    kq_kernels_select(&portable, false);
+    enum { N = 203, K = 37 };
+    float x[N], y[N], z[N], dist[N], dist2[N];
+    double w[N];
+    float cx[K], cy[K], cz[K];
+    unsigned s = 99;
+    for (int i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        x[i] = (float)(s >> 24);
+        y[i] = (float)((s >> 16) & 255);
+        z[i] = (float)((s >> 8) & 255) * 0.5f;
+        w[i] = 1 + i % 7;
+        dist[i] = dist2[i] = (float)((s >> 4) % 20000);
+    }
+    for (int j = 0; j < K; j++) {
+        cx[j] = x[j * 5] + 0.25f * (float)(j % 3);
+        cy[j] = y[j * 5];
+        cz[j] = z[j * 5];
+    }
+    cx[K - 1] = cx[0]; /* a duplicate centre: ties go to the lower index */
+    cy[K - 1] = cy[0];
+    cz[K - 1] = cz[0];
+    kq_points_f p = {x, y, z, w, N};
+    kq_centres_f c = {cx, cy, cz, K};
+    for (size_t begin = 0; begin < 20; begin += 3) {
+        int32_t la[N], lb[N];
+        float ba[N], bb[N], sa[N], sb[N];
+        simd.nearest(&p, begin, N, &c, la, ba, sa);
+        portable.nearest(&p, begin, N, &c, lb, bb, sb);
+        assert_memory_equal(la, lb, sizeof(int32_t) * (N - begin));
+        assert_memory_equal(ba, bb, sizeof(float) * (N - begin));
+        assert_memory_equal(sa, sb, sizeof(float) * (N - begin));
+        for (size_t i = begin; i < N; i++)
+            assert_true(la[i - begin] != K - 1);
+        float cand[3] = {x[begin + 1] + 0.5f, y[begin], z[begin]};
+        assert_true(simd.seed_pot(&p, begin, N, cand, dist) ==
+                    portable.seed_pot(&p, begin, N, cand, dist));
+        float ma, mb;
+        double pa = simd.seed_apply(&p, begin, N, cand, dist, &ma);
+        double pb = portable.seed_apply(&p, begin, N, cand, dist2, &mb);
+        assert_true(pa == pb);
+        assert_true(ma == mb);
+        assert_memory_equal(dist, dist2, sizeof dist);
+    }
+}
+
+/* ---- fewer distinct colours than k ---- */
+
+static void check_fewer_colours(const unsigned char (*colours)[3], int u)
+{
+    kq_image img = kq_test_image(13, 7, 0, 0, 0);
+    for (int y = 0; y < img.height; y++)
+        for (int x = 0; x < img.width; x++) {
+            const unsigned char *c = colours[(x + 3 * y) % u];
+            kq_test_set_pixel(&img, x, y, c[0], c[1], c[2]);
+        }
+    kq_kmeans_params p = params_k(8);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, pixels_of(&img), &p, &r),
+                     KQ_OK);
+    assert_int_equal(r.k, u);
+    assert_int_equal(r.k_requested, 8);
+    assert_int_equal(r.n_colours, u);
+    assert_true(r.inertia == 0.0);
+    size_t total = 0;
+    for (int j = 0; j < r.k; j++) {
+        assert_true(r.counts[j] > 0);
+        total += r.counts[j];
+        for (int i = 0; i < j; i++) /* no duplicate centroid */
+            assert_memory_not_equal(&r.centroids[3 * i], &r.centroids[3 * j],
+                                    sizeof(double) * 3);
+    }
+    assert_int_equal(total, pixels_of(&img));
+    for (size_t i = 0; i < pixels_of(&img); i++) {
+        unsigned char rgb[3];
+        kq_centroid_rgb(&r, r.labels[i], rgb);
+        assert_memory_equal(rgb, &img.rgb[3 * i], 3);
+        for (int c = 0; c < 3; c++)
+            assert_true(r.centroids[3 * r.labels[i] + c] == img.rgb[3 * i + c]);
+    }
+    kq_kmeans_result_free(&r);
+    kq_image_free(&img);
+}
+
+static void fewer_colours_than_k_gives_those_colours(void **state)
+{
+    (void)state;
+    static const unsigned char colours[5][3] = {
+        {255, 0, 0}, {0, 0, 255}, {12, 200, 7}, {0, 0, 0}, {255, 255, 255}};
+    check_fewer_colours(colours, 1);
+    check_fewer_colours(colours, 2);
+    check_fewer_colours(colours, 5);
+}
+
+static void k_above_pixel_count_is_refused(void **state)
+{
+    (void)state;
+    kq_image img = kq_test_image(2, 2, 1, 2, 3);
+    kq_kmeans_params p = params_k(5);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, 4, &p, &r), KQ_ERR_DATA);
+    p.k = 2;
+    p.threads = -1;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, 4, &p, &r), KQ_ERR_ARGUMENT);
+    kq_image_free(&img);
+}
+
+/* ---- the float API ---- */
+
+static void float_api_matches_rgb_api(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(64, 48, 2, 30);
+    size_t n;
+    float *px = kq_pixels_flatten(&img, &n);
+    assert_non_null(px);
+    kq_kmeans_params p = params_k(6);
+    kq_kmeans_result a, b;
+    assert_int_equal(kq_kmeans_fit(px, n, &p, &a), KQ_OK);
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, n, &p, &b), KQ_OK);
+    assert_same_result(&a, &b);
+    kq_kmeans_result_free(&a);
+    kq_kmeans_result_free(&b);
+    kq_pixels_free(px);
+    kq_image_free(&img);
+}
+
+static void float_api_takes_fractional_samples(void **state)
+{
+    (void)state;
+    float px[3 * 6] = {0.5f, 0.25f, 0, 1.5f, 0.75f, 0, 1, 0.5f, 0.5f,
+                       100.5f, 100, 99.25f, 101.5f, 100, 100, 100, 101, 100.5f};
+    kq_kmeans_params p = params_k(2);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit(px, 6, &p, &r), KQ_OK);
+    assert_int_equal(r.k, 2);
+    assert_int_equal(r.n_colours, 6);
+    assert_int_equal(r.labels[0], r.labels[1]);
+    assert_int_equal(r.labels[0], r.labels[2]);
+    assert_int_equal(r.labels[3], r.labels[4]);
+    assert_int_equal(r.labels[3], r.labels[5]);
+    assert_int_not_equal(r.labels[0], r.labels[3]);
+    const double *low = &r.centroids[3 * r.labels[0]];
+    assert_true(fabs(low[0] - 1.0) < 1e-6 && fabs(low[1] - 0.5) < 1e-6);
+    kq_kmeans_result_free(&r);
+}
+
+/* ---- histogram and pool ---- */
+
+static void histogram_counts_exactly_on_both_paths(void **state)
+{
+    (void)state;
+    const int sides[][2] = {{50, 40}, {900, 700}}; /* sort, then table */
+    for (int t = 0; t < 2; t++) {
+        kq_image img = synthetic_image(sides[t][0], sides[t][1], 4, 25);
+        size_t n = pixels_of(&img);
+        kq_histogram h;
+        assert_int_equal(kq_histogram_build(img.rgb, n, &h), KQ_OK);
+        assert_true((h.table != NULL) == (t == 1));
+        size_t total = 0;
+        for (size_t u = 0; u < h.n_colours; u++) {
+            total += h.count[u];
+            if (u > 0)
+                assert_true(h.colour[u - 1] < h.colour[u]);
+        }
+        assert_int_equal(total, n);
+        for (size_t i = 0; i < n; i += 97) {
+            uint32_t u = kq_histogram_index(&h, img.rgb, i);
+            const unsigned char *c = &img.rgb[3 * i];
+            assert_int_equal(h.colour[u],
+                             (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2]);
+        }
+        kq_histogram_free(&h);
+        kq_image_free(&img);
+    }
+}
+
+static void mark_task(void *ctx, size_t t)
+{
+    ((int *)ctx)[t] += (int)t + 1;
+}
+
+static void pool_runs_every_task_once(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 4; threads++) {
+        kq_pool *pool;
+        assert_int_equal(kq_pool_create(threads, &pool), KQ_OK);
+        assert_int_equal(kq_pool_threads(pool), threads);
+        for (int round = 0; round < 50; round++) {
+            int marks[37] = {0};
+            kq_pool_run(pool, 37, mark_task, marks);
+            for (int t = 0; t < 37; t++)
+                assert_int_equal(marks[t], t + 1);
+        }
+        kq_pool_free(pool);
+    }
+    kq_pool_free(NULL);
+    assert_true(kq_default_threads() >= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
+        cmocka_unit_test(bounded_and_plain_loops_agree),
+        cmocka_unit_test(thread_count_changes_nothing),
+        cmocka_unit_test(simd_and_portable_fits_agree),
+        cmocka_unit_test(simd_and_portable_kernels_agree),
+        cmocka_unit_test(fewer_colours_than_k_gives_those_colours),
+        cmocka_unit_test(k_above_pixel_count_is_refused),
+        cmocka_unit_test(float_api_matches_rgb_api),
+        cmocka_unit_test(float_api_takes_fractional_samples),
+        cmocka_unit_test(histogram_counts_exactly_on_both_paths),
+        cmocka_unit_test(pool_runs_every_task_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
