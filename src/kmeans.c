@@ -33,7 +33,15 @@
 #define BLOCK 64          /* points per pruning box in seeding; divides CHUNK */
 #define BATCH 64          /* points gathered for one bounded full scan */
 #define LABEL_TASK 65536  /* pixels per task when mapping labels */
-#define HAMERLY_MIN_K 8   /* below this, plain Lloyd wins (measured) */
+#define PARALLEL_WORK ((size_t)1 << 22) /* points x k below which threads
+                             cost more in wake-ups than they save */
+#define HAMERLY_MIN_K 24  /* below this, plain Lloyd wins (measured) */
+#define REFINE_MAX_K 32   /* merge/split refinement up to this k */
+#define REFINE_TRIES 2    /* split candidates tried before giving up */
+#define REFINE_MAX 3      /* Lloyd reruns at most */
+#define REFINE_PROBE 4    /* iterations before a rerun must look better */
+#define POLISH_BOUNDED_K 4 /* polish with Hamerly's loop from this k */
+#define REFINE_GAIN 1e-6  /* relative inertia gain that counts */
 #define SLACK_REL 1e-5    /* bound slack, >> float kernel error (~3e-7) */
 #define SLACK_ABS 1e-6
 
@@ -510,9 +518,10 @@ static size_t assign_range_bounded(engine *e, size_t b, size_t end,
                                                       : e->lower[i];
         if (e->upper[i] <= floor_d)
             continue;
-        e->upper[i] = upper_of(kq_sq_dist_f(e->p->x[i], e->p->y[i],
-                                            e->p->z[i], e->cx[a], e->cy[a],
-                                            e->cz[a]));
+        /* the kernels' formula, inlined (no contraction: same bits) */
+        float dx = e->p->x[i] - e->cx[a], dy = e->p->y[i] - e->cy[a],
+              dz = e->p->z[i] - e->cz[a];
+        e->upper[i] = upper_of(dx * dx + dy * dy + dz * dz);
         if (e->upper[i] <= floor_d)
             continue;
         idx[m++] = i;
@@ -840,7 +849,186 @@ static void best_run_free(best_run *b)
     free(b->wsum);
 }
 
-/* Seeding and Lloyd n_init times on the points; the best run in *best. */
+/* ---- escaping a poor local optimum (small k) ----
+ * Lloyd stops in the nearest local optimum; at small k a poor one (two
+ * centres sharing one mode of the colours while one centre straddles two)
+ * costs percents of inertia. After Lloyd, merge the two clusters that cost
+ * least to merge, split the cluster with the largest squared error along
+ * its principal axis, rerun Lloyd from there and keep the result only if
+ * its inertia is lower. Deterministic: no random draws. */
+
+/* Per cluster: squared error, weighted covariance (6 values) of the best
+ * run's labels. */
+static void cluster_spread(const engine *e, const best_run *b, double *sse,
+                           double *cov)
+{
+    size_t kk = (size_t)e->k;
+    memset(sse, 0, sizeof(double) * kk);
+    memset(cov, 0, sizeof(double) * 6 * kk);
+    for (size_t i = 0; i < e->p->n; i++) {
+        int j = b->label[i];
+        const double *c = &b->centres[3 * j];
+        double d[3] = {e->p->x[i] - c[0], e->p->y[i] - c[1],
+                       e->p->z[i] - c[2]};
+        double w = e->p->w[i];
+        sse[j] += w * (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        double *v = &cov[6 * j];
+        v[0] += w * d[0] * d[0];
+        v[1] += w * d[0] * d[1];
+        v[2] += w * d[0] * d[2];
+        v[3] += w * d[1] * d[1];
+        v[4] += w * d[1] * d[2];
+        v[5] += w * d[2] * d[2];
+    }
+}
+
+/* The principal axis of a covariance, scaled by its standard deviation. */
+static void principal_axis(const double *v, double w, double axis[3])
+{
+    double m[3][3] = {{v[0], v[1], v[2]}, {v[1], v[3], v[4]},
+                      {v[2], v[4], v[5]}};
+    double a[3] = {1.0, 0.7, 0.4};
+    double norm = 1.0;
+    for (int it = 0; it < 30; it++) {
+        double t[3];
+        for (int r = 0; r < 3; r++)
+            t[r] = m[r][0] * a[0] + m[r][1] * a[1] + m[r][2] * a[2];
+        norm = sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
+        if (!(norm > 0.0))
+            break;
+        for (int r = 0; r < 3; r++)
+            a[r] = t[r] / norm;
+    }
+    double sd = norm > 0.0 && w > 0.0 ? sqrt(norm / w) : 0.0;
+    for (int r = 0; r < 3; r++)
+        axis[r] = a[r] * sd;
+}
+
+/* The pair of clusters whose merge raises the squared error least. */
+static void cheapest_merge(const engine *e, const best_run *b, int *ma,
+                           int *mb)
+{
+    double best = INFINITY;
+    *ma = 0;
+    *mb = 1;
+    for (int i = 0; i < e->k; i++) {
+        for (int j = i + 1; j < e->k; j++) {
+            const double *ci = &b->centres[3 * i], *cj = &b->centres[3 * j];
+            double d2 = 0.0;
+            for (int c = 0; c < 3; c++)
+                d2 += (ci[c] - cj[c]) * (ci[c] - cj[c]);
+            double wi = b->wsum[i], wj = b->wsum[j];
+            double cost = wi + wj > 0 ? wi * wj / (wi + wj) * d2 : 0.0;
+            if (cost < best) {
+                best = cost;
+                *ma = i;
+                *mb = j;
+            }
+        }
+    }
+}
+
+/* The rank-th largest squared error among clusters other than a and b. */
+static int split_candidate(const engine *e, const double *sse, int a, int b,
+                           int rank)
+{
+    int pick = -1;
+    double below = INFINITY;
+    for (int r = 0; r <= rank; r++) {
+        pick = -1;
+        for (int j = 0; j < e->k; j++)
+            if (j != a && j != b && sse[j] < below &&
+                (pick < 0 || sse[j] > sse[pick]))
+                pick = j;
+        if (pick < 0)
+            return -1;
+        below = sse[pick];
+    }
+    return pick;
+}
+
+/* Centres of the best run with a and b merged into a, s split into s and
+ * b. False when s cannot be split. */
+static bool merge_and_split(engine *e, const best_run *b, const double *cov,
+                            int a, int bb, int s)
+{
+    double axis[3];
+    principal_axis(&cov[6 * s], b->wsum[s], axis);
+    if (axis[0] == 0.0 && axis[1] == 0.0 && axis[2] == 0.0)
+        return false;
+    for (int j = 0; j < e->k; j++)
+        set_centre(e, j, &b->centres[3 * j]);
+    double wa = b->wsum[a], wb = b->wsum[bb], merged[3], lo[3], hi[3];
+    for (int c = 0; c < 3; c++) {
+        merged[c] = wa + wb > 0 ? (wa * b->centres[3 * a + c] +
+                                   wb * b->centres[3 * bb + c]) / (wa + wb)
+                                : b->centres[3 * a + c];
+        lo[c] = b->centres[3 * s + c] - axis[c];
+        hi[c] = b->centres[3 * s + c] + axis[c];
+    }
+    set_centre(e, a, merged);
+    set_centre(e, s, lo);
+    set_centre(e, bb, hi);
+    return true;
+}
+
+static kq_status refine(engine *e, best_run *b, int max_iter, double tol_abs)
+{
+    size_t kk = (size_t)e->k;
+    double *sse = malloc(sizeof(double) * kk);
+    double *cov = malloc(sizeof(double) * 6 * kk);
+    kq_status st = sse && cov ? KQ_OK : KQ_ERR_NOMEM;
+    int rank = 0, attempts = 0;
+    while (st == KQ_OK && rank < REFINE_TRIES && attempts < REFINE_MAX) {
+        cluster_spread(e, b, sse, cov);
+        int a, bb;
+        cheapest_merge(e, b, &a, &bb);
+        int s = split_candidate(e, sse, a, bb, rank);
+        if (s < 0 || !merge_and_split(e, b, cov, a, bb, s)) {
+            rank++;
+            continue;
+        }
+        attempts++;
+        /* a few iterations tell most hopeless moves apart cheaply */
+        int n_iter = run_lloyd(e, REFINE_PROBE, tol_abs);
+        double inertia = n_iter < 0 ? 0.0 : total_inertia(e);
+        if (n_iter == REFINE_PROBE && inertia < b->inertia)
+            n_iter = run_lloyd(e, max_iter, tol_abs);
+        if (n_iter < 0) {
+            st = KQ_ERR_NOMEM;
+            break;
+        }
+        inertia = total_inertia(e);
+        bool better = inertia < b->inertia * (1.0 - REFINE_GAIN);
+        if (better)
+            st = keep_if_better(b, e, n_iter, inertia);
+        rank = better ? 0 : rank + 1;
+    }
+    free(sse);
+    free(cov);
+    return st;
+}
+
+/* Lloyd from the best centres until no label changes (or max_iter): at
+ * small k the last fraction of a percent of inertia is worth a few cheap
+ * bounded iterations, so the result is at least as good as a run stopped
+ * by the tolerance. */
+static kq_status polish(engine *e, best_run *b, int max_iter)
+{
+    for (int j = 0; j < e->k; j++)
+        set_centre(e, j, &b->centres[3 * j]);
+    kq_loop_kind kept = e->loop;
+    if (e->loop == KQ_LOOP_PLAIN && e->k >= POLISH_BOUNDED_K)
+        e->loop = KQ_LOOP_HAMERLY;
+    int n_iter = run_lloyd(e, max_iter, 0.0);
+    kq_status st = n_iter < 0 ? KQ_ERR_NOMEM
+                              : keep_if_better(b, e, n_iter, total_inertia(e));
+    e->loop = kept;
+    return st;
+}
+
+/* Seeding and Lloyd n_init times on the points; the best run in *best,
+ * refined at small k. */
 static kq_status cluster_points(const kq_points_f *p, double total_w,
                                 const kq_kmeans_params *params,
                                 const kq_kmeans_engine_options *opts,
@@ -870,6 +1058,15 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
             st = KQ_ERR_NOMEM;
         else
             st = keep_if_better(best, &e, n_iter, total_inertia(&e));
+        out->seconds_iterations += seconds_since(&t0);
+    }
+    if (st == KQ_OK && e.k >= 3 && e.k <= REFINE_MAX_K &&
+        !(opts && opts->no_refine)) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        st = refine(&e, best, params->max_iter, tol_abs);
+        if (st == KQ_OK)
+            st = polish(&e, best, params->max_iter);
         out->seconds_iterations += seconds_since(&t0);
     }
     engine_free(&e);
@@ -943,8 +1140,12 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
                             kq_kmeans_result *out)
 {
     kq_pool *pool = NULL;
-    kq_status st = kq_pool_create(params->threads, &pool);
-    if (st != KQ_OK)
+    kq_status st = KQ_OK;
+    size_t work;
+    bool big = !kq_mul_size(p->n, (size_t)params->k, &work) ||
+               work >= PARALLEL_WORK || map->n >= PARALLEL_WORK;
+    if (big && params->threads != 1 &&
+        (st = kq_pool_create(params->threads, &pool)) != KQ_OK)
         return st;
     best_run best = {0};
     int k = params->k;

@@ -159,6 +159,7 @@ typedef struct {
     kq_loop_kind loop;
     bool no_simd;   /* force the portable kernels */
     bool no_dedup;  /* cluster every pixel as its own point (weight 1) */
+    bool no_refine; /* skip the merge/split refinement after Lloyd */
     const double *init_centres; /* k x 3: skip seeding, start from these */
 } kq_kmeans_engine_options;
 

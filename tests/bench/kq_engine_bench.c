@@ -1,59 +1,114 @@
-/* kq_engine_bench - times kquant's k-means engine on raw RGB pixels, for
- * tests/bench/run.sh and for tuning (not a test: it prints numbers).
+/* kq_engine_bench - times kquant's k-means engine for tests/bench/run.sh
+ * and for tuning. Not a test: it prints numbers and asserts nothing.
  *
- *   kq_engine_bench RAW N K RUNS [plain|hamerly|auto] [simd|portable] [THREADS]
- *
- * RAW holds N x 3 bytes. Prints one line per run: seconds for the whole
- * fit (histogram + seeding + iterations + labels), its parts, n_iter and
- * inertia. */
+ *   kq_engine_bench dump IMAGE RAW
+ *       decodes IMAGE as kquant does and writes its RGB bytes to RAW;
+ *       prints "WIDTH HEIGHT"
+ *   kq_engine_bench fit IMAGE K_FIRST K_LAST RUNS CENTRES_PREFIX
+ *                   [auto|plain|hamerly] [simd|portable] [THREADS]
+ *       fits every k in K_FIRST..K_LAST, RUNS times; prints per run the
+ *       seconds of all the fits (histogram + seeding + iterations +
+ *       labels) and their parts; writes the centroids of the last run to
+ *       CENTRES_PREFIX<K>.txt (one "r g b" line per centroid). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kq_internal.h"
 
-int main(int argc, char **argv)
+static int dump(const char *image, const char *raw)
 {
-    if (argc < 5) {
-        fprintf(stderr, "usage: %s RAW N K RUNS [plain|hamerly|auto] "
-                        "[simd|portable] [THREADS]\n", argv[0]);
-        return 2;
-    }
-    size_t n = strtoull(argv[2], NULL, 10);
-    int k = atoi(argv[3]), runs = atoi(argv[4]);
-    kq_kmeans_engine_options o = {0};
-    if (argc > 5 && !strcmp(argv[5], "plain"))
-        o.loop = KQ_LOOP_PLAIN;
-    if (argc > 5 && !strcmp(argv[5], "hamerly"))
-        o.loop = KQ_LOOP_HAMERLY;
-    o.no_simd = argc > 6 && !strcmp(argv[6], "portable");
-    unsigned char *rgb = malloc(n * 3);
-    FILE *f = fopen(argv[1], "rb");
-    if (!rgb || !f || fread(rgb, 3, n, f) != n) {
-        fprintf(stderr, "cannot read %zu pixels from %s\n", n, argv[1]);
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[256] = "";
+    if (kq_image_load_file(image, &lo, &img, err, sizeof err) != KQ_OK) {
+        fprintf(stderr, "%s: %s\n", image, err);
         return 1;
     }
+    FILE *f = fopen(raw, "wb");
+    size_t n = (size_t)img.width * img.height;
+    if (!f || fwrite(img.rgb, 3, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write\n", raw);
+        return 1;
+    }
+    printf("%d %d\n", img.width, img.height);
+    kq_image_free(&img);
+    return 0;
+}
+
+static void write_centres(const char *prefix, const kq_kmeans_result *r)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s%d.txt", prefix, r->k_requested);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (int j = 0; j < r->k; j++)
+        fprintf(f, "%.17g %.17g %.17g\n", r->centroids[3 * j],
+                r->centroids[3 * j + 1], r->centroids[3 * j + 2]);
     fclose(f);
+}
+
+static int fit(int argc, char **argv)
+{
+    const char *image = argv[2], *prefix = argv[6];
+    int k_first = atoi(argv[3]), k_last = atoi(argv[4]), runs = atoi(argv[5]);
+    kq_kmeans_engine_options o = {0};
+    if (argc > 7 && !strcmp(argv[7], "plain"))
+        o.loop = KQ_LOOP_PLAIN;
+    if (argc > 7 && !strcmp(argv[7], "hamerly"))
+        o.loop = KQ_LOOP_HAMERLY;
+    o.no_simd = argc > 8 && !strcmp(argv[8], "portable");
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[256] = "";
+    if (kq_image_load_file(image, &lo, &img, err, sizeof err) != KQ_OK) {
+        fprintf(stderr, "%s: %s\n", image, err);
+        return 1;
+    }
+    size_t n = (size_t)img.width * img.height;
     kq_kmeans_params p;
     kq_kmeans_params_default(&p);
-    p.k = k;
-    p.threads = argc > 7 ? atoi(argv[7]) : 0;
-    for (int r = 0; r < runs; r++) {
-        kq_kmeans_result res;
-        kq_status st = kq_kmeans_fit_rgb_with(rgb, n, &p, &o, &res);
-        if (st != KQ_OK) {
-            fprintf(stderr, "fit failed: %s\n", kq_strerror(st));
-            return 1;
+    p.threads = argc > 9 ? atoi(argv[9]) : 0;
+    for (int run = 0; run < runs; run++) {
+        double hist = 0, seed = 0, iter = 0;
+        int n_iter = 0;
+        size_t u = 0;
+        for (int k = k_first; k <= k_last; k++) {
+            kq_kmeans_result r;
+            p.k = k;
+            if (kq_kmeans_fit_rgb_with(img.rgb, n, &p, &o, &r) != KQ_OK) {
+                fprintf(stderr, "fit failed for k=%d\n", k);
+                return 1;
+            }
+            hist += r.seconds_histogram;
+            seed += r.seconds_seeding;
+            iter += r.seconds_iterations;
+            n_iter += r.n_iter;
+            u = r.n_colours;
+            if (run == runs - 1)
+                write_centres(prefix, &r);
+            kq_kmeans_result_free(&r);
         }
-        printf("%.6f hist %.6f seed %.6f iter %.6f n_iter %d inertia %.17g "
-               "U %zu\n",
-               res.seconds_histogram + res.seconds_seeding +
-                   res.seconds_iterations,
-               res.seconds_histogram, res.seconds_seeding,
-               res.seconds_iterations, res.n_iter, res.inertia,
-               res.n_colours);
-        kq_kmeans_result_free(&res);
+        printf("total %.6f histogram %.6f seeding %.6f iterations %.6f "
+               "n_iter %d distinct %zu\n",
+               hist + seed + iter, hist, seed, iter, n_iter, u);
     }
-    free(rgb);
+    kq_image_free(&img);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "dump"))
+        return dump(argv[2], argv[3]);
+    if (argc >= 7 && !strcmp(argv[1], "fit"))
+        return fit(argc, argv);
+    fprintf(stderr, "usage: kq_engine_bench dump IMAGE RAW\n"
+                    "       kq_engine_bench fit IMAGE K_FIRST K_LAST RUNS "
+                    "CENTRES_PREFIX [auto|plain|hamerly] [simd|portable] "
+                    "[THREADS]\n");
+    return 2;
 }

@@ -116,7 +116,7 @@ static void dedup_reaches_the_all_pixel_fixed_point(void **state)
                           240.5, 240.25, 250.5};
     kq_kmeans_params p = params_k(k);
     p.tol = 0.0; /* run to unchanged labels, as the reference does */
-    kq_kmeans_engine_options o = {.init_centres = init};
+    kq_kmeans_engine_options o = {.init_centres = init, .no_refine = true};
     kq_kmeans_result dedup, every;
     fit_with(&img, &p, &o, &dedup);
     o.no_dedup = true;
