@@ -166,6 +166,37 @@ kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
     return st;
 }
 
+/* Bits of v spread to every third position (Morton code of a channel). */
+static uint32_t spread3(uint32_t v)
+{
+    uint32_t out = 0;
+    for (int b = 0; b < 8; b++)
+        out |= ((v >> b) & 1u) << (3 * b);
+    return out;
+}
+
+kq_status kq_histogram_morton_order(const kq_histogram *h, uint32_t *order)
+{
+    size_t u = h->n_colours;
+    uint32_t spread[256];
+    for (uint32_t v = 0; v < 256; v++)
+        spread[v] = spread3(v);
+    uint32_t *buf = malloc(sizeof(uint32_t) * 3 * (u ? u : 1));
+    if (!buf)
+        return KQ_ERR_NOMEM;
+    uint32_t *key = buf, *key2 = buf + u, *idx2 = buf + 2 * u;
+    for (size_t i = 0; i < u; i++) {
+        uint32_t c = h->colour[i];
+        key[i] = spread[c >> 16] << 2 | spread[(c >> 8) & 255] << 1 |
+                 spread[c & 255];
+        order[i] = (uint32_t)i;
+    }
+    radix_pass(key, order, u, 0, key2, idx2);
+    radix_pass(key2, idx2, u, RADIX_BITS, key, order);
+    free(buf);
+    return KQ_OK;
+}
+
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i)
 {

@@ -81,6 +81,10 @@ kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
                              kq_histogram *h);
 void kq_histogram_free(kq_histogram *h);
 
+/* order = the distinct indices sorted by the Morton (Z-order) code of
+ * their colours: neighbours in order are neighbours in the RGB cube. */
+kq_status kq_histogram_morton_order(const kq_histogram *h, uint32_t *order);
+
 /* The distinct index of pixel i of rgb (the image the histogram counted). */
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i);
@@ -124,10 +128,27 @@ typedef double (*kq_seed_apply_fn)(const kq_points_f *p, size_t begin,
                                    size_t end, const float cand[3],
                                    float *dist, float *max_out);
 
+/* Hamerly's bounds of the points, and the last centre moves. */
+typedef struct {
+    const int32_t *label;
+    double *upper, *lower;     /* updated in place */
+    const double *delta;       /* k: how far each centre moved */
+    const double *half_gap;    /* k: half the gap to the nearest centre */
+    double max_delta, second_delta;
+    int32_t max_at;            /* the centre that moved most */
+} kq_bounds_args;
+
+/* Moves the bounds of points begin..end-1 by the centre moves and writes
+ * the indices of the points whose label the bounds cannot vouch for into
+ * fail; returns how many. */
+typedef size_t (*kq_bounds_fn)(const kq_bounds_args *a, size_t begin,
+                               size_t end, uint32_t *fail);
+
 typedef struct {
     kq_nearest_fn nearest;
     kq_seed_pot_fn seed_pot;
     kq_seed_apply_fn seed_apply;
+    kq_bounds_fn bounds;
     bool simd;
 } kq_kernels;
 
@@ -143,6 +164,9 @@ double kq_seed_pot_portable(const kq_points_f *p, size_t begin, size_t end,
 double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
                               const float cand[3], float *dist,
                               float *max_out);
+
+size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
+                          uint32_t *fail);
 
 /* The kernels' squared distance, for code that must agree with them. */
 float kq_sq_dist_f(float x, float y, float z, float cx, float cy, float cz);

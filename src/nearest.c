@@ -85,6 +85,25 @@ double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
     return join_lanes(acc);
 }
 
+size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
+                          uint32_t *fail)
+{
+    size_t m = 0;
+    for (size_t i = begin; i < end; i++) {
+        int32_t j = a->label[i];
+        double u = a->upper[i] + a->delta[j];
+        double l = a->lower[i] - (j == a->max_at ? a->second_delta
+                                                 : a->max_delta);
+        double g = a->half_gap[j];
+        double floor_d = g > l ? g : l;
+        a->upper[i] = u;
+        a->lower[i] = l;
+        if (!(u <= floor_d))
+            fail[m++] = (uint32_t)i;
+    }
+    return m;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
@@ -250,6 +269,38 @@ AVX2 static double seed_apply_avx2(const kq_points_f *p, size_t begin,
     return join_lanes(lanes);
 }
 
+/* The same bound updates and test as kq_bounds_portable, 4 points at a
+ * time (max_pd(g, l) is g > l ? g : l, as the portable code). */
+AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
+                               size_t end, uint32_t *fail)
+{
+    size_t m = 0, i = begin;
+    __m128i max_at = _mm_set1_epi32(a->max_at);
+    __m256d maxd = _mm256_set1_pd(a->max_delta),
+            secd = _mm256_set1_pd(a->second_delta);
+    for (; i + 4 <= end; i += 4) {
+        __m128i j = _mm_loadu_si128((const __m128i *)(a->label + i));
+        __m256d u = _mm256_add_pd(_mm256_loadu_pd(a->upper + i),
+                                  _mm256_i32gather_pd(a->delta, j, 8));
+        __m256d own = _mm256_castsi256_pd(
+            _mm256_cvtepi32_epi64(_mm_cmpeq_epi32(j, max_at)));
+        __m256d l = _mm256_sub_pd(_mm256_loadu_pd(a->lower + i),
+                                  _mm256_blendv_pd(maxd, secd, own));
+        __m256d g = _mm256_i32gather_pd(a->half_gap, j, 8);
+        __m256d floor_d = _mm256_max_pd(g, l);
+        _mm256_storeu_pd(a->upper + i, u);
+        _mm256_storeu_pd(a->lower + i, l);
+        int bad = ~_mm256_movemask_pd(_mm256_cmp_pd(u, floor_d, _CMP_LE_OQ))
+                  & 15;
+        while (bad) {
+            int q = __builtin_ctz((unsigned)bad);
+            fail[m++] = (uint32_t)(i + (size_t)q);
+            bad &= bad - 1;
+        }
+    }
+    return m + kq_bounds_portable(a, i, end, fail + m);
+}
+
 static bool cpu_has_avx2(void)
 {
     __builtin_cpu_init();
@@ -267,12 +318,14 @@ void kq_kernels_select(kq_kernels *k, bool allow_simd)
     k->nearest = kq_nearest_portable;
     k->seed_pot = kq_seed_pot_portable;
     k->seed_apply = kq_seed_apply_portable;
+    k->bounds = kq_bounds_portable;
     k->simd = false;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (allow_simd && cpu_has_avx2()) {
         k->nearest = nearest_avx2;
         k->seed_pot = seed_pot_avx2;
         k->seed_apply = seed_apply_avx2;
+        k->bounds = bounds_avx2;
         k->simd = true;
     }
 #else
