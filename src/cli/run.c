@@ -147,7 +147,7 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
     return st == KQ_OK ? KQ_EXIT_OK : fail(path, st, err);
 }
 
-static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
+static int write_outputs(const prepared_input *in, kq_kmeans_result *r,
                          const char *image_path, const char *table_path,
                          kq_cli_timings *timings)
 {
@@ -157,6 +157,10 @@ static int write_outputs(const prepared_input *in, const kq_kmeans_result *r,
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
         return fail("recolour", st, NULL);
+    /* perf: the per-pixel labels (4 bytes a pixel) are not needed past
+     * this point: release them before the encoder allocates. */
+    free(r->labels);
+    r->labels = NULL;
     double t1 = kq_cli_now(); /* perf */
     timings->recolour = t1 - t0;
     st = kq_image_write_file(image_path, &recoloured, err, sizeof err);

@@ -257,6 +257,41 @@ static void simd_and_portable_kernels_agree(void **state)
     }
 }
 
+/* Hamerly's bound pass: same bounds and the same failing points. */
+static void simd_and_portable_bound_passes_agree(void **state)
+{
+    (void)state;
+    kq_kernels simd, portable;
+    kq_kernels_select(&simd, true);
+    kq_kernels_select(&portable, false);
+    enum { N = 301, K = 9 };
+    int32_t label[N];
+    double ua[N], la[N], ub[N], lb[N], delta[K], gap[K];
+    unsigned s = 7;
+    for (int i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        label[i] = (int32_t)((s >> 8) % K);
+        ua[i] = ub[i] = (double)((s >> 12) % 1000) / 10.0;
+        la[i] = lb[i] = (double)((s >> 3) % 1000) / 10.0;
+    }
+    for (int j = 0; j < K; j++) {
+        delta[j] = j * 0.75;
+        gap[j] = 20.0 + 5.0 * j;
+    }
+    kq_bounds_args a = {label, ua, la, delta, gap, 6.0, 5.25, 8};
+    kq_bounds_args b = {label, ub, lb, delta, gap, 6.0, 5.25, 8};
+    uint32_t fa[N], fb[N];
+    for (size_t begin = 0; begin < 7; begin += 3) {
+        size_t na = simd.bounds(&a, begin, N, fa);
+        size_t nb = portable.bounds(&b, begin, N, fb);
+        assert_int_equal(na, nb);
+        assert_true(na > 0 && na < N - begin);
+        assert_memory_equal(fa, fb, sizeof(uint32_t) * na);
+        assert_memory_equal(ua, ub, sizeof ua);
+        assert_memory_equal(la, lb, sizeof la);
+    }
+}
+
 /* ---- fewer distinct colours than k ---- */
 
 static void check_fewer_colours(const unsigned char (*colours)[3], int u)
@@ -420,6 +455,7 @@ int main(void)
         cmocka_unit_test(thread_count_changes_nothing),
         cmocka_unit_test(simd_and_portable_fits_agree),
         cmocka_unit_test(simd_and_portable_kernels_agree),
+        cmocka_unit_test(simd_and_portable_bound_passes_agree),
         cmocka_unit_test(fewer_colours_than_k_gives_those_colours),
         cmocka_unit_test(k_above_pixel_count_is_refused),
         cmocka_unit_test(float_api_matches_rgb_api),
