@@ -71,10 +71,12 @@ void kq_pool_run(kq_pool *pool, size_t n_tasks, kq_task_fn fn, void *ctx);
 typedef struct {
     size_t n_pixels;
     size_t n_colours;      /* U */
-    uint32_t *colour;      /* U packed 0xRRGGBB, ascending */
+    uint32_t *colour;      /* U packed 0xRRGGBB: ascending (sort path) or
+                              in Z-order (table path) */
     uint32_t *count;       /* U pixel counts */
     uint32_t *pixel_index; /* sort path: n_pixels distinct indices */
-    uint32_t *table;       /* table path: 2^24 entries, colour -> index */
+    uint32_t *table;       /* table path: 2^24 entries, Morton code of
+                              the colour -> index */
 } kq_histogram;
 
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
