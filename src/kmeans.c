@@ -13,8 +13,12 @@
  *   bounds carry a relative slack far above the kernels' float rounding, so
  *   a point is skipped only when the full scan would surely keep its label:
  *   plain and bounded loops give identical labels and iteration counts.
- * - The nearest-centre and seeding loops are the kernels of nearest.c
- *   (AVX2 or portable, bit-identical).
+ * - The nearest-centre, seeding and bound loops are the kernels of
+ *   nearest.c (AVX2 or portable, bit-identical).
+ * - k-means++ candidates skip whole blocks of 64 points (in Z-order, so a
+ *   block is a small box of the cube) that they cannot come closer to.
+ * - At small k (<= REFINE_MAX_K), a merge/split refinement escapes poor
+ *   local optima and a final run iterates to convergence (see refine()).
  *
  * The seeding follows scikit-learn's greedy k-means++ with sample weights
  * (2 + floor(ln k) candidates per centre, the one that lowers the weighted
