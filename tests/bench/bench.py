@@ -186,10 +186,11 @@ def main():
     print("| case | pixels | tool | median s | peer / kquant | inertia | "
           "inertia vs sklearn |")
     print("|---|---:|---|---:|---:|---:|---:|", flush=True)
-    notes = []
     for name, image, kf, kl, runs, peer_runs in cases:
-        if args.only and args.only not in name:
+        if args.only and not any(o and o in name
+                                 for o in args.only.split(",")):
             continue
+        notes = []
         raw = os.path.join(args.workdir, os.path.basename(image) + ".raw")
         w, h = map(int, subprocess.run([args.engine, "dump", image, raw],
                                        capture_output=True, text=True,
@@ -248,9 +249,8 @@ def main():
                              "%.1f MiB decoded + 128 MiB = %.1f MiB)" % (
                                  name, kib / 1024, w * h * 3 / 2**20,
                                  budget / 1024))
-    print()
-    for n in notes:
-        print("- " + n)
+        for n in notes:
+            print("  - " + n, flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@
 # tests/bench/bench.py with /usr/bin/python3.
 # Environment: RUNS (default 5), BIG_RUNS (3), PEER_PHOTO_RUNS (2, the
 # peers' runs at 1920x1200), PEER_BIG_RUNS (1),
-# PEER_TIMEOUT (seconds, 1800), ONLY (a case name substring), PEERS
+# PEER_TIMEOUT (seconds, 1800), ONLY (case name substrings, comma separated), PEERS
 # (default sklearn,opencv,faiss).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
