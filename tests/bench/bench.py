@@ -214,7 +214,7 @@ def main():
             ratio = "1" if tool.startswith("kquant") else "%.1fx" % (
                 secs / kq_time)
             vs = "" if sk is None else "%+.3f%%" % (100 * (inertia / sk - 1))
-            print("| %s | %d | %s | %s | %s | %.6g | %s |" % (
+            print("| %s | %d | %s | %s | %s | %.10g | %s |" % (
                 name, w * h, tool, fmt_s(secs), ratio, inertia, vs),
                 flush=True)
         parts = {key: statistics.median(r[key] for r in rows)
@@ -233,7 +233,7 @@ def main():
                                 ext)
             whole = statistics.median(times)
             for tool, secs, _ in results[1:]:
-                notes.append("%s: %s fit alone / kquant whole process "
+                notes.append("%s: %s alone / kquant whole process "
                              "(decode to written %s, %.3f s) = %.1fx" % (
                                  name, tool, ext, whole, secs / whole))
             kmeans = st["histogram"] + st["seeding"] + st["iterations"]
