@@ -181,9 +181,11 @@ typedef struct {
     int n_init;       /* independent restarts; the lowest inertia wins */
     int max_iter;     /* Lloyd iteration cap per restart */
     double tol;       /* relative tolerance, scikit-learn's meaning */
+    int threads;      /* worker threads counting the caller; 0: all cores.
+                         The result never depends on it. */
 } kq_kmeans_params;
 
-/* k = 8, seed = 42, n_init = 1, max_iter = 300, tol = 1e-4. */
+/* k = 8, seed = 42, n_init = 1, max_iter = 300, tol = 1e-4, threads = 0. */
 void kq_kmeans_params_default(kq_kmeans_params *params);
 
 typedef struct {
@@ -194,12 +196,30 @@ typedef struct {
     size_t *counts;     /* k entries: samples per cluster */
     int n_iter;         /* Lloyd iterations of the chosen restart */
     double inertia;     /* sum of squared distances to the own centroid */
+    int k_requested;    /* params->k; more than k when the data has fewer
+                           distinct colours (then k = that number) */
+    size_t n_colours;   /* distinct colours (distinct samples) clustered */
+    double seconds_histogram;  /* counting distinct colours */
+    double seconds_seeding;    /* k-means++ seeding, all restarts */
+    double seconds_iterations; /* Lloyd iterations and labelling */
 } kq_kmeans_result;
 
-/* Clusters n samples of 3 floats with greedy k-means++ seeding and Lloyd
- * iterations. Fails with KQ_ERR_ARGUMENT for bad parameters and KQ_ERR_DATA
- * when k > n. On success *out owns its arrays: free with
- * kq_kmeans_result_free. Deterministic for a given seed. */
+/* Clusters the n pixels of an 8-bit RGB buffer (3 bytes each) with greedy
+ * k-means++ seeding and Lloyd iterations, run on the distinct colours
+ * weighted by their pixel counts (the same fixed point as clustering every
+ * pixel, much faster). When the pixels have fewer than params->k distinct
+ * colours, the result has exactly those colours: out->k is their number and
+ * out->k_requested keeps params->k. Fails with KQ_ERR_ARGUMENT for bad
+ * parameters and KQ_ERR_DATA when k > n. On success *out owns its arrays:
+ * free with kq_kmeans_result_free. Deterministic for a given seed, whatever
+ * params->threads is. */
+kq_status kq_kmeans_fit_rgb(const unsigned char *rgb, size_t n,
+                            const kq_kmeans_params *params,
+                            kq_kmeans_result *out);
+
+/* As kq_kmeans_fit_rgb, for n samples of 3 floats. Samples that are all
+ * integers in 0..255 (as kq_pixels_flatten makes) take the distinct-colour
+ * path; other data is clustered sample by sample. */
 kq_status kq_kmeans_fit(const float *pixels, size_t n,
                         const kq_kmeans_params *params, kq_kmeans_result *out);
 

@@ -1,300 +1,789 @@
-/* kmeans.c - greedy k-means++ seeding and Lloyd iterations.
+/* kmeans.c - the default k-means engine: greedy k-means++ seeding and
+ * Lloyd iterations on the distinct colours, weighted by their counts.
  *
- * The seeding follows scikit-learn's greedy k-means++ (2 + floor(ln k)
- * candidates per centre, the one that lowers the potential most wins) and
- * draws from numpy's MT19937 stream, so that the same seed tends to reach
- * the same solution as KMeans(random_state=seed). Arithmetic is plain
- * double precision; --sklearn mode has its own bit-exact path. */
+ * Why it is fast and still exact:
+ * - The points are the U distinct colours (histogram.c), each weighted by
+ *   its pixel count: the same fixed point as clustering all N pixels.
+ * - Work is split into fixed chunks of points; every sum is formed per
+ *   chunk and the chunk results are added in chunk order, so the thread
+ *   count never changes a bit of the result. For 8-bit colours the centroid
+ *   sums (count x colour) are integers below 2^53, hence exact.
+ * - Above a k threshold the assignment uses Hamerly's bounds (one upper
+ *   bound to the own centre, one lower bound to all others per point). The
+ *   bounds carry a relative slack far above the kernels' float rounding, so
+ *   a point is skipped only when the full scan would surely keep its label:
+ *   plain and bounded loops give identical labels and iteration counts.
+ * - The nearest-centre, seeding and bound loops are the kernels of
+ *   nearest.c (AVX2 or portable, bit-identical).
+ * - k-means++ candidates skip whole blocks of 64 points (in Z-order, so a
+ *   block is a small box of the cube) that they cannot come closer to.
+ * - At small k (<= REFINE_MAX_K), a merge/split refinement escapes poor
+ *   local optima and a final run iterates to convergence (see refine()).
+ *
+ * The seeding follows scikit-learn's greedy k-means++ with sample weights
+ * (2 + floor(ln k) candidates per centre, the one that lowers the weighted
+ * potential most wins), drawing from numpy's MT19937 stream. --sklearn mode
+ * has its own bit-exact engine elsewhere. */
 #include "kq_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define CHUNK 4096        /* points per task at least; depends on n and k
+                             only: sums must not depend on the thread count */
+#define MAX_PARTIALS ((size_t)1 << 21) /* chunks x k partial sums at most */
+#define BLOCK 64          /* points per pruning box in seeding; divides CHUNK */
+#define BOUNDS_STEP 256   /* points per bounds pass in Hamerly's loop */
+#define BATCH 64          /* points gathered for one bounded full scan */
+#define LABEL_TASK 65536  /* pixels per task when mapping labels */
+#define PARALLEL_WORK ((size_t)1 << 18) /* points x k below which threads
+                             cost more in wake-ups than they save */
+#define HAMERLY_MIN_K 24  /* below this, plain Lloyd wins (measured) */
+#define REFINE_MAX_K 32   /* merge/split refinement up to this k */
+#define REFINE_TRIES 2    /* split candidates tried before giving up */
+#define REFINE_MAX 3      /* Lloyd reruns at most */
+#define REFINE_PROBE 4    /* iterations before a rerun must look better */
+#define POLISH_BOUNDED_K 4 /* polish with Hamerly's loop from this k */
+#define REFINE_GAIN 1e-6  /* relative inertia gain that counts */
+#define SLACK_REL 1e-5    /* bound slack, >> float kernel error (~3e-7) */
+#define SLACK_ABS 1e-6
+
+/* ---- points: the distinct colours (or the raw samples) ---- */
 
 typedef struct {
-    const float *x;   /* n x 3 samples */
-    size_t n;
-    int k;
-    double *centres;  /* k x 3 */
-    double *sums;     /* k x 3 */
-    size_t *counts;   /* k */
-    int32_t *labels;  /* n */
-    double *dist;     /* n: squared distance to the nearest centre */
-    double *trial;    /* n: seeding, distances with a candidate added */
-    double *best;     /* n: seeding, the best candidate's distances */
-    double *cumsum;   /* n: seeding, running sums of dist */
-} workspace;
+    kq_points_f p;
+    float *xyz;   /* 3 x n floats behind p.x, p.y, p.z */
+    double *w;    /* n weights behind p.w */
+    uint32_t *order; /* point i is histogram colour order[i]; NULL: i */
+} point_set;
 
-static double sq_dist(const float *x, const double *c)
+static void points_free(point_set *ps)
 {
-    double d0 = x[0] - c[0], d1 = x[1] - c[1], d2 = x[2] - c[2];
-    return d0 * d0 + d1 * d1 + d2 * d2;
+    free(ps->xyz);
+    free(ps->w);
+    free(ps->order);
+    memset(ps, 0, sizeof *ps);
 }
 
-static void workspace_free(workspace *w)
+static kq_status points_alloc(point_set *ps, size_t n)
 {
-    free(w->centres);
-    free(w->sums);
-    free(w->counts);
-    free(w->labels);
-    free(w->dist);
-    free(w->trial);
-    free(w->best);
-    free(w->cumsum);
-}
-
-/* malloc of count items of size bytes; NULL when the product overflows. */
-static void *alloc_array(size_t count, size_t size)
-{
-    size_t bytes;
-    return kq_mul_size(count, size, &bytes) ? malloc(bytes) : NULL;
-}
-
-static kq_status workspace_init(workspace *w, const float *x, size_t n, int k)
-{
-    memset(w, 0, sizeof *w);
-    w->x = x;
-    w->n = n;
-    w->k = k;
-    w->centres = alloc_array(3 * (size_t)k, sizeof(double));
-    w->sums = alloc_array(3 * (size_t)k, sizeof(double));
-    w->counts = alloc_array((size_t)k, sizeof(size_t));
-    w->labels = alloc_array(n, sizeof(int32_t));
-    w->dist = alloc_array(n, sizeof(double));
-    w->trial = alloc_array(n, sizeof(double));
-    w->best = alloc_array(n, sizeof(double));
-    w->cumsum = alloc_array(n, sizeof(double));
-    if (!w->centres || !w->sums || !w->counts || !w->labels || !w->dist ||
-        !w->trial || !w->best || !w->cumsum) {
-        workspace_free(w);
+    memset(ps, 0, sizeof *ps);
+    size_t values;
+    if (!kq_mul_size(n, 3, &values) || values > SIZE_MAX / sizeof(float))
         return KQ_ERR_NOMEM;
+    ps->xyz = malloc(values * sizeof(float));
+    ps->w = malloc(n * sizeof(double));
+    if (!ps->xyz || !ps->w) {
+        points_free(ps);
+        return KQ_ERR_NOMEM;
+    }
+    ps->p.x = ps->xyz;
+    ps->p.y = ps->xyz + n;
+    ps->p.z = ps->xyz + 2 * n;
+    ps->p.w = ps->w;
+    ps->p.n = n;
+    return KQ_OK;
+}
+
+/* The distinct colours in Z-order (order[i] = their histogram index), so
+ * that consecutive points make compact boxes for the seeding's pruning. */
+static kq_status points_from_histogram(point_set *ps, const kq_histogram *h)
+{
+    kq_status st = points_alloc(ps, h->n_colours);
+    if (st != KQ_OK)
+        return st;
+    ps->order = malloc(sizeof(uint32_t) * (h->n_colours ? h->n_colours : 1));
+    if (!ps->order || kq_histogram_morton_order(h, ps->order) != KQ_OK) {
+        points_free(ps);
+        return KQ_ERR_NOMEM;
+    }
+    float *x = ps->xyz, *y = x + h->n_colours, *z = y + h->n_colours;
+    for (size_t i = 0; i < h->n_colours; i++) {
+        uint32_t c = h->colour[ps->order[i]];
+        x[i] = (float)(c >> 16);
+        y[i] = (float)((c >> 8) & 255);
+        z[i] = (float)(c & 255);
+        ps->w[i] = h->count[ps->order[i]];
     }
     return KQ_OK;
 }
 
-/* ---- seeding ---- */
-
-static void set_centre(workspace *w, int j, size_t sample)
+/* Every sample its own point of weight 1 (floats are kept as they are). */
+static kq_status points_from_samples(point_set *ps, const unsigned char *rgb,
+                                     const float *xyz, size_t n)
 {
-    for (int c = 0; c < 3; c++)
-        w->centres[3 * j + c] = w->x[3 * sample + c];
+    kq_status st = points_alloc(ps, n);
+    if (st != KQ_OK)
+        return st;
+    float *x = ps->xyz, *y = x + n, *z = y + n;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = rgb ? rgb[3 * i] : xyz[3 * i];
+        y[i] = rgb ? rgb[3 * i + 1] : xyz[3 * i + 1];
+        z[i] = rgb ? rgb[3 * i + 2] : xyz[3 * i + 2];
+        ps->w[i] = 1.0;
+    }
+    return KQ_OK;
 }
 
-/* trial[i] = min(dist[i], |x_i - x_cand|^2); returns the sum of trial. */
-static double potential_with(workspace *w, size_t cand, double *trial)
+/* ---- the engine's state for one fit ---- */
+
+typedef struct {
+    const kq_points_f *p;
+    int k;
+    size_t chunk, n_chunks;
+    kq_pool *pool;
+    kq_kernels kern;
+    kq_loop_kind loop;
+    double *centres;          /* k x 3, double: the reported centroids */
+    float *cx, *cy, *cz;      /* the same rounded to float, for kernels */
+    int32_t *label;           /* n */
+    float *dist;              /* n: seeding potential / refill distances */
+    size_t n_blocks;
+    float *box;               /* n_blocks x 6: min, max per channel */
+    float *bmax;              /* n_blocks: largest dist in the block */
+    double *bpot;             /* n_blocks: the block's potential */
+    double *upper, *lower;    /* n: Hamerly bounds (distances, not squared) */
+    double *chunk_pot, *chunk_pot_trial; /* n_chunks */
+    double *chunk_sums;       /* n_chunks x k x 3 */
+    double *chunk_w;          /* n_chunks x k */
+    size_t *chunk_changed;    /* n_chunks */
+    double *sums, *wsum;      /* k x 3, k: exact for integer colours */
+    double *delta, *half_gap; /* k: centre moves, half the gap to the
+                                 nearest other centre (Hamerly) */
+    double max_delta, second_delta;
+    int max_delta_at;
+    float cand[3];            /* seeding: the candidate being tried */
+    int assign_mode;          /* see assign_task */
+} engine;
+
+static void compute_boxes(engine *e);
+
+static void engine_free(engine *e)
 {
-    double c[3] = {w->x[3 * cand], w->x[3 * cand + 1], w->x[3 * cand + 2]};
+    void *arrays[] = {e->centres, e->cx, e->label, e->dist, e->box,
+                      e->bmax, e->bpot, e->upper, e->lower, e->chunk_pot,
+                      e->chunk_pot_trial, e->chunk_sums,
+                      e->chunk_w, e->chunk_changed, e->sums, e->wsum,
+                      e->delta, e->half_gap};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        free(arrays[i]);
+    memset(e, 0, sizeof *e);
+}
+
+static kq_status engine_init(engine *e, const kq_points_f *p, int k,
+                             kq_pool *pool, const kq_kmeans_engine_options *o)
+{
+    memset(e, 0, sizeof *e);
+    e->p = p;
+    e->k = k;
+    e->pool = pool;
+    e->chunk = CHUNK;
+    while ((p->n / e->chunk + 1) * (size_t)k > MAX_PARTIALS)
+        e->chunk *= 2;
+    e->n_chunks = (p->n + e->chunk - 1) / e->chunk;
+    kq_kernels_select(&e->kern, !(o && o->no_simd));
+    e->loop = o ? o->loop : KQ_LOOP_AUTO;
+    if (e->loop == KQ_LOOP_AUTO)
+        e->loop = k >= HAMERLY_MIN_K ? KQ_LOOP_HAMERLY : KQ_LOOP_PLAIN;
+    size_t kk = (size_t)k, nc = e->n_chunks, n = p->n;
+    e->centres = malloc(sizeof(double) * 3 * kk);
+    e->cx = malloc(sizeof(float) * 3 * kk);
+    e->label = malloc(sizeof(int32_t) * n);
+    e->dist = malloc(sizeof(float) * n);
+    e->chunk_pot = malloc(sizeof(double) * nc);
+    e->chunk_pot_trial = malloc(sizeof(double) * nc);
+    e->n_blocks = (n + BLOCK - 1) / BLOCK;
+    e->box = malloc(sizeof(float) * 6 * e->n_blocks);
+    e->bmax = malloc(sizeof(float) * e->n_blocks);
+    e->bpot = malloc(sizeof(double) * e->n_blocks);
+    e->chunk_sums = malloc(sizeof(double) * 3 * kk * nc);
+    e->chunk_w = malloc(sizeof(double) * kk * nc);
+    e->chunk_changed = malloc(sizeof(size_t) * nc);
+    e->sums = malloc(sizeof(double) * 3 * kk);
+    e->wsum = malloc(sizeof(double) * kk);
+    e->delta = malloc(sizeof(double) * kk);
+    e->half_gap = malloc(sizeof(double) * kk);
+    if (!e->centres || !e->cx || !e->label || !e->dist || !e->chunk_pot ||
+        !e->chunk_pot_trial || !e->box || !e->bmax || !e->bpot ||
+        !e->chunk_sums ||
+        !e->chunk_w || !e->chunk_changed || !e->sums || !e->wsum ||
+        !e->delta || !e->half_gap) {
+        engine_free(e);
+        return KQ_ERR_NOMEM;
+    }
+    e->cy = e->cx + kk;
+    e->cz = e->cx + 2 * kk;
+    compute_boxes(e);
+    return KQ_OK;
+}
+
+static void chunk_range(const engine *e, size_t t, size_t *begin, size_t *end)
+{
+    *begin = t * e->chunk;
+    *end = *begin + e->chunk < e->p->n ? *begin + e->chunk : e->p->n;
+}
+
+static double sum_in_order(const double *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+static void set_centre(engine *e, int j, const double c[3])
+{
+    for (int d = 0; d < 3; d++)
+        e->centres[3 * j + d] = c[d];
+    e->cx[j] = (float)c[0];
+    e->cy[j] = (float)c[1];
+    e->cz[j] = (float)c[2];
+}
+
+static void set_centre_at_point(engine *e, int j, size_t i)
+{
+    double c[3] = {e->p->x[i], e->p->y[i], e->p->z[i]};
+    set_centre(e, j, c);
+}
+
+static kq_centres_f centres_view(const engine *e, int k)
+{
+    kq_centres_f c = {e->cx, e->cy, e->cz, k};
+    return c;
+}
+
+/* ---- seeding: scikit-learn's greedy k-means++ with weights ----
+ * The points are cut into blocks of BLOCK consecutive colours (sorted, so a
+ * block spans a small box of the RGB cube). Each block keeps its potential
+ * and its largest distance; a candidate farther from a block's box than
+ * that distance cannot lower any of its points, so the block's potential
+ * is reused as it is. Potentials are summed block by block in a fixed
+ * order, pruned or not, so pruning never changes a draw. */
+
+static void block_range(const engine *e, size_t b, size_t *begin,
+                        size_t *end)
+{
+    *begin = b * BLOCK;
+    *end = *begin + BLOCK < e->p->n ? *begin + BLOCK : e->p->n;
+}
+
+static void compute_boxes(engine *e)
+{
+    const float *ch[3] = {e->p->x, e->p->y, e->p->z};
+    for (size_t b = 0; b < e->n_blocks; b++) {
+        size_t i0, i1;
+        block_range(e, b, &i0, &i1);
+        float *box = &e->box[6 * b];
+        for (int c = 0; c < 3; c++) {
+            box[2 * c] = box[2 * c + 1] = ch[c][i0];
+            for (size_t i = i0 + 1; i < i1; i++) {
+                box[2 * c] = ch[c][i] < box[2 * c] ? ch[c][i] : box[2 * c];
+                box[2 * c + 1] =
+                    ch[c][i] > box[2 * c + 1] ? ch[c][i] : box[2 * c + 1];
+            }
+        }
+    }
+}
+
+/* True when no point of block b can come closer to e->cand than it is. */
+static bool block_unaffected(const engine *e, size_t b)
+{
+    const float *box = &e->box[6 * b];
+    double d2 = 0.0;
+    for (int c = 0; c < 3; c++) {
+        double v = e->cand[c], lo = box[2 * c], hi = box[2 * c + 1];
+        double gap = v < lo ? lo - v : (v > hi ? v - hi : 0.0);
+        d2 += gap * gap;
+    }
+    /* slack far above the kernels' float rounding (~3e-7 relative) */
+    return d2 * (1.0 - SLACK_REL) > e->bmax[b];
+}
+
+static void blocks_of_chunk(const engine *e, size_t t, size_t *b0,
+                            size_t *b1)
+{
+    size_t per = e->chunk / BLOCK;
+    *b0 = t * per;
+    *b1 = *b0 + per < e->n_blocks ? *b0 + per : e->n_blocks;
+}
+
+/* chunk_pot_trial[t] = the chunk's potential with e->cand added. */
+static void seed_try_task(void *ctx, size_t t)
+{
+    engine *e = ctx;
+    size_t b0, b1, i0, i1;
+    blocks_of_chunk(e, t, &b0, &b1);
     double pot = 0.0;
-    for (size_t i = 0; i < w->n; i++) {
-        double d = sq_dist(&w->x[3 * i], c);
-        trial[i] = d < w->dist[i] ? d : w->dist[i];
-        pot += trial[i];
+    for (size_t b = b0; b < b1; b++) {
+        block_range(e, b, &i0, &i1);
+        pot += block_unaffected(e, b)
+                   ? e->bpot[b]
+                   : e->kern.seed_pot(e->p, i0, i1, e->cand, e->dist);
     }
-    return pot;
+    e->chunk_pot_trial[t] = pot;
 }
 
-/* The first index whose running sum of dist reaches r (numpy's
- * searchsorted on the cumulative sum), clipped to n-1. */
-static size_t pick_by_weight(const workspace *w, double r)
+/* dist = min(dist, distance to e->cand), block data and chunk_pot too. */
+static void seed_apply_task(void *ctx, size_t t)
 {
-    size_t lo = 0, hi = w->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (w->cumsum[mid] < r)
-            lo = mid + 1;
-        else
-            hi = mid;
+    engine *e = ctx;
+    size_t b0, b1, i0, i1;
+    blocks_of_chunk(e, t, &b0, &b1);
+    double pot = 0.0;
+    for (size_t b = b0; b < b1; b++) {
+        if (!block_unaffected(e, b)) {
+            block_range(e, b, &i0, &i1);
+            e->bpot[b] = e->kern.seed_apply(e->p, i0, i1, e->cand, e->dist,
+                                            &e->bmax[b]);
+        }
+        pot += e->bpot[b];
     }
-    return lo < w->n ? lo : w->n - 1;
+    e->chunk_pot[t] = pot;
 }
 
-static void prefix_sums(workspace *w)
+static void set_candidate(engine *e, size_t i)
+{
+    e->cand[0] = e->p->x[i];
+    e->cand[1] = e->p->y[i];
+    e->cand[2] = e->p->z[i];
+}
+
+/* The potential with point cand added as a centre. */
+static double try_candidate(engine *e, size_t cand)
+{
+    set_candidate(e, cand);
+    kq_pool_run(e->pool, e->n_chunks, seed_try_task, e);
+    return sum_in_order(e->chunk_pot_trial, e->n_chunks);
+}
+
+static double add_centre_point(engine *e, int j, size_t i)
+{
+    set_centre_at_point(e, j, i);
+    set_candidate(e, i);
+    kq_pool_run(e->pool, e->n_chunks, seed_apply_task, e);
+    return sum_in_order(e->chunk_pot, e->n_chunks);
+}
+
+/* The first point where the running sum of w * dist reaches r (numpy's
+ * searchsorted on the cumulative sum), clipped to the last point. */
+static size_t pick_by_potential(const engine *e, double r)
 {
     double run = 0.0;
-    for (size_t i = 0; i < w->n; i++) {
-        run += w->dist[i];
-        w->cumsum[i] = run;
+    for (size_t b = 0; b < e->n_blocks; b++) {
+        if (run + e->bpot[b] < r) {
+            run += e->bpot[b];
+            continue;
+        }
+        size_t i0, i1;
+        block_range(e, b, &i0, &i1);
+        for (size_t i = i0; i < i1; i++) {
+            run += e->p->w[i] * e->dist[i];
+            if (run >= r)
+                return i;
+        }
+        return i1 - 1;
     }
+    return e->p->n - 1;
 }
 
-static void seed_kmeanspp(workspace *w, kq_rng *rng)
+/* A uniformly random pixel's point: randint(N) as numpy draws it, then the
+ * point whose cumulative weight passes it. */
+static size_t pick_first(const engine *e, kq_rng *rng, double total_w)
 {
-    size_t first = (size_t)kq_rng_below(rng, w->n);
-    set_centre(w, 0, first);
-    double pot = 0.0;
-    for (size_t i = 0; i < w->n; i++) {
-        w->dist[i] = sq_dist(&w->x[3 * i], w->centres);
-        pot += w->dist[i];
+    double r = (double)kq_rng_below(rng, (uint64_t)total_w);
+    double run = 0.0;
+    for (size_t i = 0; i < e->p->n; i++) {
+        run += e->p->w[i];
+        if (run > r)
+            return i;
     }
-    int trials = 2 + (int)log((double)w->k);
+    return e->p->n - 1;
+}
+
+static void seed_kmeanspp(engine *e, kq_rng *rng, double total_w)
+{
+    for (size_t i = 0; i < e->p->n; i++)
+        e->dist[i] = INFINITY;
+    for (size_t b = 0; b < e->n_blocks; b++)
+        e->bmax[b] = INFINITY;
+    double pot = add_centre_point(e, 0, pick_first(e, rng, total_w));
+    int trials = 2 + (int)log((double)e->k);
     double draws[64];
-    for (int j = 1; j < w->k; j++) {
+    for (int j = 1; j < e->k; j++) {
         for (int t = 0; t < trials; t++)
             draws[t] = kq_rng_uniform(rng) * pot;
-        prefix_sums(w);
         size_t best = 0;
         double best_pot = INFINITY;
         for (int t = 0; t < trials; t++) {
-            size_t cand = pick_by_weight(w, draws[t]);
-            double p = potential_with(w, cand, w->trial);
-            if (p < best_pot) { /* first minimum wins, as numpy argmin */
-                best_pot = p;
+            size_t cand = pick_by_potential(e, draws[t]);
+            double cand_pot = try_candidate(e, cand);
+            if (cand_pot < best_pot) { /* first minimum wins, as argmin */
+                best_pot = cand_pot;
                 best = cand;
-                double *swap = w->best;
-                w->best = w->trial;
-                w->trial = swap;
             }
         }
-        double *swap = w->dist;
-        w->dist = w->best;
-        w->best = swap;
-        pot = best_pot;
-        set_centre(w, j, best);
+        pot = add_centre_point(e, j, best);
     }
 }
 
-/* ---- Lloyd ---- */
+/* ---- assignment ---- */
 
-static int nearest_centre(const workspace *w, const float *x, double *d_out)
+enum { ASSIGN_PLAIN, ASSIGN_FULL_BOUNDS, ASSIGN_BOUNDED };
+
+static double upper_of(float sq)
 {
-    int best = 0;
-    double best_d = sq_dist(x, w->centres);
-    for (int j = 1; j < w->k; j++) {
-        double d = sq_dist(x, &w->centres[3 * j]);
-        if (d < best_d) {
-            best_d = d;
-            best = j;
-        }
-    }
-    *d_out = best_d;
-    return best;
+    return sqrt((double)sq) * (1.0 + SLACK_REL) + SLACK_ABS;
 }
 
-/* Assigns every sample to its nearest centre; returns how many changed. */
-static size_t assign_labels(workspace *w)
+static double lower_of(float sq)
 {
+    return sqrt((double)sq) * (1.0 - SLACK_REL) - SLACK_ABS;
+}
+
+/* Point i leaves its cluster (if any) for cluster to: the chunk's sum
+ * changes, added up in chunk order later (exact for integer colours). */
+static void move_point(engine *e, double *delta_sums, double *delta_w,
+                       size_t i, int32_t to)
+{
+    double w = e->p->w[i], x = w * e->p->x[i], y = w * e->p->y[i],
+           z = w * e->p->z[i];
+    int32_t from = e->label[i];
+    if (from >= 0) {
+        delta_sums[3 * from] -= x;
+        delta_sums[3 * from + 1] -= y;
+        delta_sums[3 * from + 2] -= z;
+        delta_w[from] -= w;
+    }
+    delta_sums[3 * to] += x;
+    delta_sums[3 * to + 1] += y;
+    delta_sums[3 * to + 2] += z;
+    delta_w[to] += w;
+    e->label[i] = to;
+}
+
+/* Hamerly's full scans of the points idx[0..m-1] (gathered so the kernel sees
+ * contiguous arrays); returns how many changed label. */
+static size_t scan_points(engine *e, const size_t *idx, size_t m,
+                          double *delta_sums, double *delta_w)
+{
+    float x[BATCH], y[BATCH], z[BATCH], best[BATCH], second[BATCH];
+    int32_t lab[BATCH];
+    for (size_t q = 0; q < m; q++) {
+        x[q] = e->p->x[idx[q]];
+        y[q] = e->p->y[idx[q]];
+        z[q] = e->p->z[idx[q]];
+    }
+    kq_points_f batch = {x, y, z, NULL, m};
+    kq_centres_f c = centres_view(e, e->k);
+    e->kern.nearest(&batch, 0, m, &c, lab, best, second);
     size_t changed = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        int j = nearest_centre(w, &w->x[3 * i], &w->dist[i]);
-        changed += (w->labels[i] != j);
-        w->labels[i] = j;
+    for (size_t q = 0; q < m; q++) {
+        size_t i = idx[q];
+        if (e->label[i] != lab[q]) {
+            move_point(e, delta_sums, delta_w, i, lab[q]);
+            changed++;
+        }
+        e->upper[i] = upper_of(best[q]);
+        e->lower[i] = lower_of(second[q]);
     }
     return changed;
 }
 
-static void accumulate(workspace *w)
+/* Full scans of the contiguous points b..end-1. */
+static size_t assign_range_full(engine *e, size_t b, size_t end,
+                                bool set_bounds, double *delta_sums,
+                                double *delta_w)
 {
-    memset(w->sums, 0, sizeof(double) * 3 * (size_t)w->k);
-    memset(w->counts, 0, sizeof(size_t) * (size_t)w->k);
-    for (size_t i = 0; i < w->n; i++) {
-        int j = w->labels[i];
-        for (int c = 0; c < 3; c++)
-            w->sums[3 * j + c] += w->x[3 * i + c];
-        w->counts[j]++;
+    float best[BATCH], second[BATCH];
+    int32_t lab[BATCH];
+    kq_centres_f c = centres_view(e, e->k);
+    size_t changed = 0;
+    for (size_t i0 = b; i0 < end; i0 += BATCH) {
+        size_t i1 = i0 + BATCH < end ? i0 + BATCH : end;
+        e->kern.nearest(e->p, i0, i1, &c, lab, best, second);
+        for (size_t i = i0; i < i1; i++) {
+            if (e->label[i] != lab[i - i0]) {
+                move_point(e, delta_sums, delta_w, i, lab[i - i0]);
+                changed++;
+            }
+            if (set_bounds) {
+                e->upper[i] = upper_of(best[i - i0]);
+                e->lower[i] = lower_of(second[i - i0]);
+            }
+        }
     }
+    return changed;
 }
 
-/* The sample farthest from its centre among clusters that can spare one
- * (count > 1), ties to the lowest index; n if there is none. */
-static size_t farthest_spare_sample(const workspace *w)
+/* Hamerly: moves the bounds by the last centre shifts, skips points whose
+ * own centre is provably the strict nearest, tightens the upper bound, and
+ * scans fully only what is left. */
+static size_t assign_range_bounded(engine *e, size_t b, size_t end,
+                                   double *delta_sums, double *delta_w)
 {
-    size_t best = w->n;
-    double best_d = -1.0;
-    for (size_t i = 0; i < w->n; i++) {
-        if (w->counts[w->labels[i]] > 1 && w->dist[i] > best_d) {
-            best_d = w->dist[i];
+    kq_bounds_args args = {e->label, e->upper, e->lower, e->delta,
+                           e->half_gap, e->max_delta, e->second_delta,
+                           e->max_delta_at};
+    uint32_t fail[BOUNDS_STEP];
+    size_t idx[BATCH], m = 0, changed = 0;
+    for (size_t s0 = b; s0 < end; s0 += BOUNDS_STEP) {
+        size_t s1 = s0 + BOUNDS_STEP < end ? s0 + BOUNDS_STEP : end;
+        size_t n_fail = e->kern.bounds(&args, s0, s1, fail);
+        for (size_t f = 0; f < n_fail; f++) {
+            size_t i = fail[f];
+            int a = e->label[i];
+            double floor_d = e->half_gap[a] > e->lower[i] ? e->half_gap[a]
+                                                          : e->lower[i];
+            /* the kernels' formula, inlined (no contraction: same bits) */
+            float dx = e->p->x[i] - e->cx[a], dy = e->p->y[i] - e->cy[a],
+                  dz = e->p->z[i] - e->cz[a];
+            e->upper[i] = upper_of(dx * dx + dy * dy + dz * dz);
+            if (e->upper[i] <= floor_d)
+                continue;
+            idx[m++] = i;
+            if (m == BATCH) {
+                changed += scan_points(e, idx, m, delta_sums, delta_w);
+                m = 0;
+            }
+        }
+    }
+    return changed + scan_points(e, idx, m, delta_sums, delta_w);
+}
+
+static void assign_task(void *ctx, size_t t)
+{
+    engine *e = ctx;
+    size_t b, end;
+    chunk_range(e, t, &b, &end);
+    size_t kk = (size_t)e->k;
+    double *ds = e->chunk_sums + 3 * kk * t, *dw = e->chunk_w + kk * t;
+    memset(ds, 0, sizeof(double) * 3 * kk);
+    memset(dw, 0, sizeof(double) * kk);
+    if (e->assign_mode == ASSIGN_BOUNDED)
+        e->chunk_changed[t] = assign_range_bounded(e, b, end, ds, dw);
+    else
+        e->chunk_changed[t] = assign_range_full(
+            e, b, end, e->assign_mode == ASSIGN_FULL_BOUNDS, ds, dw);
+}
+
+/* Assigns every point to its nearest centre; returns how many changed. */
+static size_t assign_labels(engine *e, bool first)
+{
+    if (e->loop == KQ_LOOP_PLAIN)
+        e->assign_mode = ASSIGN_PLAIN;
+    else
+        e->assign_mode = first ? ASSIGN_FULL_BOUNDS : ASSIGN_BOUNDED;
+    kq_pool_run(e->pool, e->n_chunks, assign_task, e);
+    size_t changed = 0, kk = (size_t)e->k;
+    for (size_t t = 0; t < e->n_chunks; t++) {
+        changed += e->chunk_changed[t];
+        if (e->chunk_changed[t] == 0)
+            continue;
+        for (size_t v = 0; v < 3 * kk; v++)
+            e->sums[v] += e->chunk_sums[3 * kk * t + v];
+        for (size_t j = 0; j < kk; j++)
+            e->wsum[j] += e->chunk_w[kk * t + j];
+    }
+    return changed;
+}
+
+/* ---- centroid sums ----
+ * assign_labels keeps e->sums and e->wsum current: each chunk adds up what
+ * its label changes moved, and the chunks' changes are applied in chunk
+ * order. For 8-bit colours every sum is an integer below 2^53, so the
+ * result is exact and the same as summing from scratch. */
+
+/* The point farthest from its centre among clusters that keep another
+ * point without it, ties to the lowest index; n if there is none. */
+static size_t farthest_spare_point(const engine *e)
+{
+    size_t best = e->p->n;
+    float best_d = -1.0f;
+    for (size_t i = 0; i < e->p->n; i++) {
+        if (e->wsum[e->label[i]] > e->p->w[i] && e->dist[i] > best_d) {
+            best_d = e->dist[i];
             best = i;
         }
     }
     return best;
 }
 
-/* Empty clusters (in ascending order) each take the sample that is
- * farthest from its own centre, as scikit-learn does; that sample leaves
- * its old cluster, which always keeps at least one member. */
-static void refill_empty_clusters(workspace *w)
+/* Empty clusters (in ascending order) each take the point farthest from
+ * its own centre, as scikit-learn does. Rare, so plainly serial. */
+static void refill_empty_clusters(engine *e)
 {
-    for (int e = 0; e < w->k; e++) {
-        if (w->counts[e] != 0)
+    bool any = false;
+    for (int j = 0; j < e->k && !any; j++)
+        any = e->wsum[j] == 0.0;
+    if (!any)
+        return;
+    for (size_t i = 0; i < e->p->n; i++) {
+        int a = e->label[i];
+        e->dist[i] = kq_sq_dist_f(e->p->x[i], e->p->y[i], e->p->z[i],
+                                  e->cx[a], e->cy[a], e->cz[a]);
+    }
+    for (int empty = 0; empty < e->k; empty++) {
+        if (e->wsum[empty] != 0.0)
             continue;
-        size_t f = farthest_spare_sample(w);
-        if (f == w->n)
+        size_t f = farthest_spare_point(e);
+        if (f == e->p->n)
             return;
-        int old = w->labels[f];
-        for (int c = 0; c < 3; c++) {
-            w->sums[3 * old + c] -= w->x[3 * f + c];
-            w->sums[3 * e + c] = w->x[3 * f + c];
+        int old = e->label[f];
+        double w = e->p->w[f], xyz[3] = {e->p->x[f], e->p->y[f], e->p->z[f]};
+        for (int d = 0; d < 3; d++) {
+            e->sums[3 * old + d] -= w * xyz[d];
+            e->sums[3 * empty + d] = w * xyz[d];
         }
-        w->counts[old]--;
-        w->counts[e] = 1;
-        w->labels[f] = e;
-        w->dist[f] = 0.0;
+        e->wsum[old] -= w;
+        e->wsum[empty] = w;
+        e->label[f] = empty;
+        e->dist[f] = 0.0f;
+        if (e->upper) { /* force a full scan next time */
+            e->upper[f] = INFINITY;
+            e->lower[f] = 0.0;
+        }
+    }
+}
+
+static double float_centre_distance(const engine *e, int i, int j)
+{
+    double dx = (double)e->cx[i] - e->cx[j], dy = (double)e->cy[i] - e->cy[j],
+           dz = (double)e->cz[i] - e->cz[j];
+    return sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+/* Hamerly's per-centre numbers after a move (old float centres in prev). */
+static void update_bounds_data(engine *e, const float *prev)
+{
+    e->max_delta = e->second_delta = 0.0;
+    e->max_delta_at = -1; /* matches no label */
+    size_t kk = (size_t)e->k;
+    for (int j = 0; j < e->k; j++) {
+        double dx = (double)e->cx[j] - prev[j],
+               dy = (double)e->cy[j] - prev[kk + j],
+               dz = (double)e->cz[j] - prev[2 * kk + j];
+        double d = sqrt(dx * dx + dy * dy + dz * dz);
+        d = d > 0.0 ? d * (1.0 + SLACK_REL) + SLACK_ABS : 0.0;
+        e->delta[j] = d;
+        if (d > e->max_delta) {
+            e->second_delta = e->max_delta;
+            e->max_delta = d;
+            e->max_delta_at = j;
+        } else if (d > e->second_delta) {
+            e->second_delta = d;
+        }
+    }
+    for (int j = 0; j < e->k; j++) {
+        double gap = INFINITY;
+        for (int i = 0; i < e->k; i++)
+            if (i != j) {
+                double d = float_centre_distance(e, i, j);
+                gap = d < gap ? d : gap;
+            }
+        e->half_gap[j] = 0.5 * gap * (1.0 - SLACK_REL);
     }
 }
 
 /* Moves centres to their means; returns the summed squared shift. */
-static double update_centres(workspace *w)
+static double update_centres(engine *e, float *prev)
 {
+    memcpy(prev, e->cx, sizeof(float) * 3 * (size_t)e->k);
     double shift = 0.0;
-    for (int j = 0; j < w->k; j++) {
-        if (w->counts[j] == 0)
+    for (int j = 0; j < e->k; j++) {
+        if (e->wsum[j] == 0.0)
             continue;
-        for (int c = 0; c < 3; c++) {
-            double m = w->sums[3 * j + c] / (double)w->counts[j];
-            double d = m - w->centres[3 * j + c];
-            shift += d * d;
-            w->centres[3 * j + c] = m;
+        double m[3];
+        for (int d = 0; d < 3; d++) {
+            m[d] = e->sums[3 * j + d] / e->wsum[j];
+            double diff = m[d] - e->centres[3 * j + d];
+            shift += diff * diff;
         }
+        set_centre(e, j, m);
     }
+    if (e->loop == KQ_LOOP_HAMERLY)
+        update_bounds_data(e, prev);
     return shift;
 }
 
-static double total_inertia(const workspace *w)
+static kq_status alloc_bounds(engine *e)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < w->n; i++)
-        sum += sq_dist(&w->x[3 * i], &w->centres[3 * w->labels[i]]);
-    return sum;
+    if (e->loop != KQ_LOOP_HAMERLY || e->upper)
+        return KQ_OK;
+    e->upper = malloc(sizeof(double) * e->p->n);
+    e->lower = malloc(sizeof(double) * e->p->n);
+    return e->upper && e->lower ? KQ_OK : KQ_ERR_NOMEM;
 }
 
-/* Runs Lloyd from the current centres; returns the iterations done. */
-static int run_lloyd(workspace *w, int max_iter, double tol_abs)
+/* Runs Lloyd from the current centres; returns the iterations done, or -1
+ * when memory runs out. Stops as scikit-learn does: on unchanged labels,
+ * or once the centres moved by no more than tol_abs. */
+static int run_lloyd(engine *e, int max_iter, double tol_abs)
 {
-    for (size_t i = 0; i < w->n; i++)
-        w->labels[i] = -1;
+    float *prev = malloc(sizeof(float) * 3 * (size_t)e->k);
+    if (!prev || alloc_bounds(e) != KQ_OK) {
+        free(prev);
+        return -1;
+    }
+    for (size_t i = 0; i < e->p->n; i++)
+        e->label[i] = -1;
+    memset(e->sums, 0, sizeof(double) * 3 * (size_t)e->k);
+    memset(e->wsum, 0, sizeof(double) * (size_t)e->k);
     int it;
-    int strict = 0;
+    bool strict = false;
     for (it = 0; it < max_iter; it++) {
-        size_t changed = assign_labels(w);
-        if (changed == 0) {
-            strict = 1;
+        if (assign_labels(e, it == 0) == 0) {
+            strict = true;
             break;
         }
-        accumulate(w);
-        refill_empty_clusters(w);
-        if (update_centres(w) <= tol_abs)
+        refill_empty_clusters(e);
+        if (update_centres(e, prev) <= tol_abs)
             break;
     }
     if (!strict) /* labels must match the final centres */
-        assign_labels(w);
-    accumulate(w);
+        assign_labels(e, false);
+    free(prev);
     return it < max_iter ? it + 1 : max_iter;
 }
 
-/* scikit-learn's tolerance: tol times the mean per-channel variance. */
-static double absolute_tolerance(const float *x, size_t n, double tol)
+static void inertia_task(void *ctx, size_t t)
 {
+    engine *e = ctx;
+    size_t b, end;
+    chunk_range(e, t, &b, &end);
+    double sum = 0.0;
+    for (size_t i = b; i < end; i++) {
+        const double *c = &e->centres[3 * e->label[i]];
+        double dx = e->p->x[i] - c[0], dy = e->p->y[i] - c[1],
+               dz = e->p->z[i] - c[2];
+        sum += e->p->w[i] * (dx * dx + dy * dy + dz * dz);
+    }
+    e->chunk_pot_trial[t] = sum;
+}
+
+static double total_inertia(engine *e)
+{
+    kq_pool_run(e->pool, e->n_chunks, inertia_task, e);
+    return sum_in_order(e->chunk_pot_trial, e->n_chunks);
+}
+
+/* scikit-learn's tolerance: tol times the mean per-channel variance. */
+static double absolute_tolerance(const kq_points_f *p, double total_w,
+                                 double tol)
+{
+    const float *ch[3] = {p->x, p->y, p->z};
     double var_sum = 0.0;
     for (int c = 0; c < 3; c++) {
         double mean = 0.0, sq = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[3 * i + c];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++) {
-            double d = x[3 * i + c] - mean;
-            sq += d * d;
+        for (size_t i = 0; i < p->n; i++)
+            mean += p->w[i] * ch[c][i];
+        mean /= total_w;
+        for (size_t i = 0; i < p->n; i++) {
+            double d = ch[c][i] - mean;
+            sq += p->w[i] * d * d;
         }
-        var_sum += sq / (double)n;
+        var_sum += sq / total_w;
     }
     return tol * var_sum / 3.0;
 }
@@ -308,6 +797,7 @@ void kq_kmeans_params_default(kq_kmeans_params *params)
     params->n_init = 1;
     params->max_iter = 300;
     params->tol = 1e-4;
+    params->threads = 0;
 }
 
 void kq_kmeans_result_free(kq_kmeans_result *result)
@@ -323,55 +813,470 @@ void kq_kmeans_result_free(kq_kmeans_result *result)
 static kq_status check_params(const kq_kmeans_params *p, size_t n)
 {
     if (p->k < 1 || p->k > KQ_MAX_CLUSTERS || p->n_init < 1 ||
-        p->max_iter < 1 || !(p->tol >= 0.0) || isinf(p->tol))
+        p->max_iter < 1 || !(p->tol >= 0.0) || isinf(p->tol) ||
+        p->threads < 0)
         return KQ_ERR_ARGUMENT;
     if (n == 0 || (size_t)p->k > n || n > (size_t)INT32_MAX)
         return KQ_ERR_DATA;
     return KQ_OK;
 }
 
-/* Copies the workspace's solution into out, allocating on first use. */
-static kq_status keep_solution(const workspace *w, int n_iter, double inertia,
-                               kq_kmeans_result *out)
+static double seconds_since(const struct timespec *t0)
 {
-    if (!out->centroids) {
-        out->centroids = alloc_array(3 * (size_t)w->k, sizeof(double));
-        out->labels = alloc_array(w->n, sizeof(int32_t));
-        out->counts = alloc_array((size_t)w->k, sizeof(size_t));
-        if (!out->centroids || !out->labels || !out->counts)
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* The best restart so far, per point. */
+typedef struct {
+    double *centres;
+    int32_t *label;
+    double *wsum;
+    int n_iter;
+    double inertia;
+    bool any;
+} best_run;
+
+static kq_status keep_if_better(best_run *b, const engine *e, int n_iter,
+                                double inertia)
+{
+    if (b->any && !(inertia < b->inertia))
+        return KQ_OK;
+    size_t kk = (size_t)e->k;
+    if (!b->centres) {
+        b->centres = malloc(sizeof(double) * 3 * kk);
+        b->label = malloc(sizeof(int32_t) * e->p->n);
+        b->wsum = malloc(sizeof(double) * kk);
+        if (!b->centres || !b->label || !b->wsum)
             return KQ_ERR_NOMEM;
     }
-    memcpy(out->centroids, w->centres, sizeof(double) * 3 * (size_t)w->k);
-    memcpy(out->labels, w->labels, sizeof(int32_t) * w->n);
-    memcpy(out->counts, w->counts, sizeof(size_t) * (size_t)w->k);
-    out->k = w->k;
-    out->n = w->n;
-    out->n_iter = n_iter;
-    out->inertia = inertia;
+    memcpy(b->centres, e->centres, sizeof(double) * 3 * kk);
+    memcpy(b->label, e->label, sizeof(int32_t) * e->p->n);
+    memcpy(b->wsum, e->wsum, sizeof(double) * kk);
+    b->n_iter = n_iter;
+    b->inertia = inertia;
+    b->any = true;
     return KQ_OK;
+}
+
+static void best_run_free(best_run *b)
+{
+    free(b->centres);
+    free(b->label);
+    free(b->wsum);
+}
+
+/* ---- escaping a poor local optimum (small k) ----
+ * Lloyd stops in the nearest local optimum; at small k a poor one (two
+ * centres sharing one mode of the colours while one centre straddles two)
+ * costs percents of inertia. After Lloyd, merge the two clusters that cost
+ * least to merge, split the cluster with the largest squared error along
+ * its principal axis, rerun Lloyd from there and keep the result only if
+ * its inertia is lower. Deterministic: no random draws. */
+
+/* Per cluster: squared error, weighted covariance (6 values) of the best
+ * run's labels. */
+static void cluster_spread(const engine *e, const best_run *b, double *sse,
+                           double *cov)
+{
+    size_t kk = (size_t)e->k;
+    memset(sse, 0, sizeof(double) * kk);
+    memset(cov, 0, sizeof(double) * 6 * kk);
+    for (size_t i = 0; i < e->p->n; i++) {
+        int j = b->label[i];
+        const double *c = &b->centres[3 * j];
+        double d[3] = {e->p->x[i] - c[0], e->p->y[i] - c[1],
+                       e->p->z[i] - c[2]};
+        double w = e->p->w[i];
+        sse[j] += w * (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        double *v = &cov[6 * j];
+        v[0] += w * d[0] * d[0];
+        v[1] += w * d[0] * d[1];
+        v[2] += w * d[0] * d[2];
+        v[3] += w * d[1] * d[1];
+        v[4] += w * d[1] * d[2];
+        v[5] += w * d[2] * d[2];
+    }
+}
+
+/* The principal axis of a covariance, scaled by its standard deviation. */
+static void principal_axis(const double *v, double w, double axis[3])
+{
+    double m[3][3] = {{v[0], v[1], v[2]}, {v[1], v[3], v[4]},
+                      {v[2], v[4], v[5]}};
+    double a[3] = {1.0, 0.7, 0.4};
+    double norm = 1.0;
+    for (int it = 0; it < 30; it++) {
+        double t[3];
+        for (int r = 0; r < 3; r++)
+            t[r] = m[r][0] * a[0] + m[r][1] * a[1] + m[r][2] * a[2];
+        norm = sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
+        if (!(norm > 0.0))
+            break;
+        for (int r = 0; r < 3; r++)
+            a[r] = t[r] / norm;
+    }
+    double sd = norm > 0.0 && w > 0.0 ? sqrt(norm / w) : 0.0;
+    for (int r = 0; r < 3; r++)
+        axis[r] = a[r] * sd;
+}
+
+/* The pair of clusters whose merge raises the squared error least. */
+static double cheapest_merge(const engine *e, const best_run *b, int *ma,
+                             int *mb)
+{
+    double best = INFINITY;
+    *ma = 0;
+    *mb = 1;
+    for (int i = 0; i < e->k; i++) {
+        for (int j = i + 1; j < e->k; j++) {
+            const double *ci = &b->centres[3 * i], *cj = &b->centres[3 * j];
+            double d2 = 0.0;
+            for (int c = 0; c < 3; c++)
+                d2 += (ci[c] - cj[c]) * (ci[c] - cj[c]);
+            double wi = b->wsum[i], wj = b->wsum[j];
+            double cost = wi + wj > 0 ? wi * wj / (wi + wj) * d2 : 0.0;
+            if (cost < best) {
+                best = cost;
+                *ma = i;
+                *mb = j;
+            }
+        }
+    }
+    return best;
+}
+
+/* The rank-th largest squared error among clusters other than a and b. */
+static int split_candidate(const engine *e, const double *sse, int a, int b,
+                           int rank)
+{
+    int pick = -1;
+    double below = INFINITY;
+    for (int r = 0; r <= rank; r++) {
+        pick = -1;
+        for (int j = 0; j < e->k; j++)
+            if (j != a && j != b && sse[j] < below &&
+                (pick < 0 || sse[j] > sse[pick]))
+                pick = j;
+        if (pick < 0)
+            return -1;
+        below = sse[pick];
+    }
+    return pick;
+}
+
+/* Centres of the best run with a and b merged into a, s split into s and
+ * b. False when s cannot be split. */
+static bool merge_and_split(engine *e, const best_run *b, const double *cov,
+                            int a, int bb, int s, double merge_cost)
+{
+    double axis[3];
+    principal_axis(&cov[6 * s], b->wsum[s], axis);
+    (void)merge_cost; /* a gain estimate cannot prune: Lloyd moves more
+                         than the two clusters (measured) */
+    if (axis[0] == 0.0 && axis[1] == 0.0 && axis[2] == 0.0)
+        return false;
+    for (int j = 0; j < e->k; j++)
+        set_centre(e, j, &b->centres[3 * j]);
+    double wa = b->wsum[a], wb = b->wsum[bb], merged[3], lo[3], hi[3];
+    for (int c = 0; c < 3; c++) {
+        merged[c] = wa + wb > 0 ? (wa * b->centres[3 * a + c] +
+                                   wb * b->centres[3 * bb + c]) / (wa + wb)
+                                : b->centres[3 * a + c];
+        lo[c] = b->centres[3 * s + c] - axis[c];
+        hi[c] = b->centres[3 * s + c] + axis[c];
+    }
+    set_centre(e, a, merged);
+    set_centre(e, s, lo);
+    set_centre(e, bb, hi);
+    return true;
+}
+
+static kq_status refine(engine *e, best_run *b, int max_iter, double tol_abs)
+{
+    size_t kk = (size_t)e->k;
+    double *sse = malloc(sizeof(double) * kk);
+    double *cov = malloc(sizeof(double) * 6 * kk);
+    kq_status st = sse && cov ? KQ_OK : KQ_ERR_NOMEM;
+    int rank = 0, attempts = 0;
+    while (st == KQ_OK && rank < REFINE_TRIES && attempts < REFINE_MAX) {
+        cluster_spread(e, b, sse, cov);
+        int a, bb;
+        double cost = cheapest_merge(e, b, &a, &bb);
+        int s = split_candidate(e, sse, a, bb, rank);
+        if (s < 0 || !merge_and_split(e, b, cov, a, bb, s, cost)) {
+            rank++;
+            continue;
+        }
+        attempts++;
+        /* a few iterations tell most hopeless moves apart cheaply */
+        int n_iter = run_lloyd(e, REFINE_PROBE, tol_abs);
+        double inertia = n_iter < 0 ? 0.0 : total_inertia(e);
+        if (n_iter == REFINE_PROBE && inertia < b->inertia)
+            n_iter = run_lloyd(e, max_iter, tol_abs);
+        if (n_iter < 0) {
+            st = KQ_ERR_NOMEM;
+            break;
+        }
+        inertia = total_inertia(e);
+        bool better = inertia < b->inertia * (1.0 - REFINE_GAIN);
+        if (better)
+            st = keep_if_better(b, e, n_iter, inertia);
+        rank = better ? 0 : rank + 1;
+    }
+    free(sse);
+    free(cov);
+    return st;
+}
+
+/* Lloyd from the best centres until no label changes (or max_iter): at
+ * small k the last fraction of a percent of inertia is worth a few cheap
+ * bounded iterations, so the result is at least as good as a run stopped
+ * by the tolerance. */
+static kq_status polish(engine *e, best_run *b, int max_iter)
+{
+    for (int j = 0; j < e->k; j++)
+        set_centre(e, j, &b->centres[3 * j]);
+    int n_iter = run_lloyd(e, max_iter, 0.0);
+    return n_iter < 0 ? KQ_ERR_NOMEM
+                      : keep_if_better(b, e, n_iter, total_inertia(e));
+}
+
+/* Seeding and Lloyd n_init times on the points; the best run in *best,
+ * refined at small k. */
+static kq_status cluster_points(const kq_points_f *p, double total_w,
+                                const kq_kmeans_params *params,
+                                const kq_kmeans_engine_options *opts,
+                                kq_pool *pool, best_run *best,
+                                kq_kmeans_result *out)
+{
+    engine e;
+    kq_status st = engine_init(&e, p, params->k, pool, opts);
+    if (st != KQ_OK)
+        return st;
+    kq_rng rng;
+    kq_rng_seed(&rng, (uint32_t)params->seed);
+    double tol_abs = absolute_tolerance(p, total_w, params->tol);
+    for (int run = 0; run < params->n_init && st == KQ_OK; run++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (opts && opts->init_centres) {
+            for (int j = 0; j < e.k; j++)
+                set_centre(&e, j, &opts->init_centres[3 * j]);
+        } else {
+            seed_kmeanspp(&e, &rng, total_w);
+        }
+        out->seconds_seeding += seconds_since(&t0);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int n_iter = run_lloyd(&e, params->max_iter, tol_abs);
+        if (n_iter < 0)
+            st = KQ_ERR_NOMEM;
+        else
+            st = keep_if_better(best, &e, n_iter, total_inertia(&e));
+        out->seconds_iterations += seconds_since(&t0);
+    }
+    if (st == KQ_OK && e.k >= 3 && e.k <= REFINE_MAX_K &&
+        !(opts && opts->no_refine)) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        /* reruns start near an optimum: few labels move, bounds pay */
+        if (e.loop == KQ_LOOP_PLAIN && !(opts && opts->loop) &&
+            e.k >= POLISH_BOUNDED_K)
+            e.loop = KQ_LOOP_HAMERLY;
+        st = refine(&e, best, params->max_iter, tol_abs);
+        if (st == KQ_OK)
+            st = polish(&e, best, params->max_iter);
+        out->seconds_iterations += seconds_since(&t0);
+    }
+    engine_free(&e);
+    return st;
+}
+
+typedef struct {
+    kq_histogram *h; /* NULL: point i is pixel i */
+    const uint32_t *order; /* point i is histogram colour order[i] */
+    const unsigned char *rgb;
+    const int32_t *point_label;
+    int32_t *pixel_label;
+    size_t n;
+} label_map;
+
+static void label_task(void *ctx, size_t t)
+{
+    label_map *m = ctx;
+    size_t b = t * LABEL_TASK;
+    size_t end = b + LABEL_TASK < m->n ? b + LABEL_TASK : m->n;
+    if (m->h) {
+        kq_histogram_labels(m->h, m->rgb, b, end, m->pixel_label);
+        return;
+    }
+    for (size_t i = b; i < end; i++)
+        m->pixel_label[i] = m->point_label[i];
+}
+
+static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
+                             label_map *map, kq_pool *pool,
+                             kq_kmeans_result *out)
+{
+    out->centroids = malloc(sizeof(double) * 3 * (size_t)k);
+    out->labels = malloc(sizeof(int32_t) * map->n);
+    out->counts = malloc(sizeof(size_t) * (size_t)k);
+    if (!out->centroids || !out->labels || !out->counts)
+        return KQ_ERR_NOMEM;
+    memcpy(out->centroids, b->centres, sizeof(double) * 3 * (size_t)k);
+    for (int j = 0; j < k; j++)
+        out->counts[j] = (size_t)b->wsum[j];
+    map->point_label = b->label;
+    map->pixel_label = out->labels;
+    if (map->h) {
+        int32_t *by_colour = malloc(sizeof(int32_t) * (p->n ? p->n : 1));
+        if (!by_colour)
+            return KQ_ERR_NOMEM;
+        for (size_t i = 0; i < p->n; i++)
+            by_colour[map->order ? map->order[i] : i] = b->label[i];
+        kq_histogram_relabel(map->h, by_colour);
+        free(by_colour);
+    }
+    kq_pool_run(pool, (map->n + LABEL_TASK - 1) / LABEL_TASK, label_task,
+                map);
+    out->k = k;
+    out->n = map->n;
+    out->n_colours = p->n;
+    out->n_iter = b->n_iter;
+    out->inertia = b->inertia;
+    return KQ_OK;
+}
+
+/* Fewer distinct points than k: those points are the centroids. */
+static void all_points_as_centres(const kq_points_f *p, best_run *b)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        b->centres[3 * i] = p->x[i];
+        b->centres[3 * i + 1] = p->y[i];
+        b->centres[3 * i + 2] = p->z[i];
+        b->label[i] = (int32_t)i;
+        b->wsum[i] = p->w[i];
+    }
+    b->n_iter = 0;
+    b->inertia = 0.0;
+}
+
+static kq_status fit_points(const kq_points_f *p, label_map *map,
+                            const kq_kmeans_params *params,
+                            const kq_kmeans_engine_options *opts,
+                            kq_kmeans_result *out)
+{
+    kq_pool *pool = NULL;
+    kq_status st = KQ_OK;
+    size_t work;
+    bool big = !kq_mul_size(p->n, (size_t)params->k, &work) ||
+               work >= PARALLEL_WORK || map->n >= PARALLEL_WORK;
+    if (big && params->threads != 1 &&
+        (st = kq_pool_create(params->threads, &pool)) != KQ_OK)
+        return st;
+    best_run best = {0};
+    int k = params->k;
+    if (p->n < (size_t)k) {
+        k = (int)p->n;
+        best.centres = malloc(sizeof(double) * 3 * p->n);
+        best.label = malloc(sizeof(int32_t) * p->n);
+        best.wsum = malloc(sizeof(double) * p->n);
+        if (!best.centres || !best.label || !best.wsum)
+            st = KQ_ERR_NOMEM;
+        else
+            all_points_as_centres(p, &best);
+    } else {
+        st = cluster_points(p, (double)map->n, params, opts, pool, &best,
+                            out);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (st == KQ_OK)
+        st = fill_result(p, &best, k, map, pool, out);
+    out->seconds_iterations += seconds_since(&t0);
+    best_run_free(&best);
+    kq_pool_free(pool);
+    return st;
+}
+
+kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
+                                 const kq_kmeans_params *params,
+                                 const kq_kmeans_engine_options *opts,
+                                 kq_kmeans_result *out)
+{
+    memset(out, 0, sizeof *out);
+    kq_status st = check_params(params, n);
+    if (st != KQ_OK)
+        return st;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    kq_histogram h = {0};
+    point_set ps = {0};
+    bool dedup = !(opts && opts->no_dedup);
+    st = dedup ? kq_histogram_build(rgb, n, &h) : KQ_OK;
+    if (st == KQ_OK)
+        st = dedup ? points_from_histogram(&ps, &h)
+                   : points_from_samples(&ps, rgb, NULL, n);
+    double seconds_histogram = seconds_since(&t0);
+    label_map map = {dedup ? &h : NULL, ps.order, rgb, NULL, NULL, n};
+    if (st == KQ_OK)
+        st = fit_points(&ps.p, &map, params, opts, out);
+    points_free(&ps);
+    kq_histogram_free(&h);
+    out->k_requested = params->k;
+    out->seconds_histogram = seconds_histogram;
+    if (st != KQ_OK)
+        kq_kmeans_result_free(out);
+    return st;
+}
+
+kq_status kq_kmeans_fit_rgb(const unsigned char *rgb, size_t n,
+                            const kq_kmeans_params *params,
+                            kq_kmeans_result *out)
+{
+    return kq_kmeans_fit_rgb_with(rgb, n, params, NULL, out);
+}
+
+/* The samples as 8-bit RGB when every value is an integer in 0..255. */
+static unsigned char *as_rgb(const float *pixels, size_t n)
+{
+    size_t values;
+    if (!kq_mul_size(n, 3, &values))
+        return NULL;
+    unsigned char *rgb = malloc(values ? values : 1);
+    for (size_t i = 0; rgb && i < values; i++) {
+        float v = pixels[i];
+        if (!(v >= 0.0f && v <= 255.0f) || v != (float)(int)v) {
+            free(rgb);
+            return NULL;
+        }
+        rgb[i] = (unsigned char)v;
+    }
+    return rgb;
 }
 
 kq_status kq_kmeans_fit(const float *pixels, size_t n,
                         const kq_kmeans_params *params, kq_kmeans_result *out)
 {
+    memset(out, 0, sizeof *out);
     kq_status st = check_params(params, n);
     if (st != KQ_OK)
         return st;
-    workspace w;
-    if ((st = workspace_init(&w, pixels, n, params->k)) != KQ_OK)
+    unsigned char *rgb = as_rgb(pixels, n);
+    if (rgb) {
+        st = kq_kmeans_fit_rgb(rgb, n, params, out);
+        free(rgb);
         return st;
-    memset(out, 0, sizeof *out);
-    kq_rng rng;
-    kq_rng_seed(&rng, (uint32_t)params->seed);
-    double tol_abs = absolute_tolerance(pixels, n, params->tol);
-    for (int run = 0; run < params->n_init && st == KQ_OK; run++) {
-        seed_kmeanspp(&w, &rng);
-        int n_iter = run_lloyd(&w, params->max_iter, tol_abs);
-        double inertia = total_inertia(&w);
-        if (run == 0 || inertia < out->inertia)
-            st = keep_solution(&w, n_iter, inertia, out);
     }
-    workspace_free(&w);
+    point_set ps;
+    if ((st = points_from_samples(&ps, NULL, pixels, n)) != KQ_OK)
+        return st;
+    label_map map = {NULL, NULL, NULL, NULL, NULL, n};
+    st = fit_points(&ps.p, &map, params, NULL, out);
+    points_free(&ps);
+    out->k_requested = params->k;
     if (st != KQ_OK)
         kq_kmeans_result_free(out);
     return st;

@@ -139,4 +139,151 @@ kq_status kq_skl_lloyd(const kq_skl_data *d, int k, int max_iter,
                        double *centres, int32_t *labels, int *n_iter,
                        double *inertia);
 
+/* ---- perf: thread pool (pool.c) ---- */
+
+typedef struct kq_pool kq_pool;
+typedef void (*kq_task_fn)(void *ctx, size_t task);
+
+/* sysconf(_SC_NPROCESSORS_ONLN), at least 1. */
+int kq_default_threads(void);
+
+/* A pool of `threads` threads counting the caller (<= 0: all cores). Free
+ * with kq_pool_free. */
+kq_status kq_pool_create(int threads, kq_pool **out);
+void kq_pool_free(kq_pool *pool);
+int kq_pool_threads(const kq_pool *pool);
+
+/* Runs fn(ctx, t) for t in 0..n_tasks-1 across the pool (pool may be NULL:
+ * serial) and returns when all are done. */
+void kq_pool_run(kq_pool *pool, size_t n_tasks, kq_task_fn fn, void *ctx);
+
+/* ---- perf: distinct colours (histogram.c) ---- */
+
+typedef struct {
+    size_t n_pixels;
+    size_t n_colours;      /* U */
+    uint32_t *colour;      /* U packed 0xRRGGBB: ascending (sort path) or
+                              in Z-order (table path) */
+    uint32_t *count;       /* U pixel counts */
+    uint32_t *pixel_index; /* sort path: n_pixels distinct indices */
+    uint32_t *table;       /* table path: 2^24 entries, Morton code of
+                              the colour -> index */
+} kq_histogram;
+
+kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
+                             kq_histogram *h);
+void kq_histogram_free(kq_histogram *h);
+
+/* order = the distinct indices sorted by the Morton (Z-order) code of
+ * their colours: neighbours in order are neighbours in the RGB cube. */
+kq_status kq_histogram_morton_order(const kq_histogram *h, uint32_t *order);
+
+/* The distinct index of pixel i of rgb (the image the histogram counted). */
+uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
+                            size_t i);
+
+/* Replaces every distinct index by colour_label[index] (once, after
+ * clustering); kq_histogram_index then yields labels. */
+void kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label);
+
+/* labels[i] = kq_histogram_index(h, rgb, i) for i in begin..end-1. */
+void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
+                         size_t begin, size_t end, int32_t *labels);
+
+/* ---- perf: nearest-centre kernels (nearest.c) ---- */
+
+typedef struct {
+    const float *x, *y, *z; /* structure of arrays */
+    const double *w;        /* weights (pixel counts) */
+    size_t n;
+} kq_points_f;
+
+typedef struct {
+    const float *x, *y, *z;
+    int k;
+} kq_centres_f;
+
+/* For points begin..end-1: label[i-begin] = nearest centre (lowest index on
+ * ties), best = its squared distance, second = the second smallest. */
+typedef void (*kq_nearest_fn)(const kq_points_f *p, size_t begin, size_t end,
+                              const kq_centres_f *c, int32_t *label,
+                              float *best, float *second);
+
+/* The sum of w[i] * min(dist[i], |p_i - cand|^2) over begin..end-1, in a
+ * fixed order (4 lanes by index mod 4, joined pairwise). */
+typedef double (*kq_seed_pot_fn)(const kq_points_f *p, size_t begin,
+                                 size_t end, const float cand[3],
+                                 const float *dist);
+
+/* dist[i] = min(dist[i], |p_i - cand|^2); returns the same sum as
+ * kq_seed_pot_fn and sets *max_out to the largest new dist. */
+typedef double (*kq_seed_apply_fn)(const kq_points_f *p, size_t begin,
+                                   size_t end, const float cand[3],
+                                   float *dist, float *max_out);
+
+/* Hamerly's bounds of the points, and the last centre moves. */
+typedef struct {
+    const int32_t *label;
+    double *upper, *lower;     /* updated in place */
+    const double *delta;       /* k: how far each centre moved */
+    const double *half_gap;    /* k: half the gap to the nearest centre */
+    double max_delta, second_delta;
+    int32_t max_at;            /* the centre that moved most */
+} kq_bounds_args;
+
+/* Moves the bounds of points begin..end-1 by the centre moves and writes
+ * the indices of the points whose label the bounds cannot vouch for into
+ * fail; returns how many. */
+typedef size_t (*kq_bounds_fn)(const kq_bounds_args *a, size_t begin,
+                               size_t end, uint32_t *fail);
+
+typedef struct {
+    kq_nearest_fn nearest;
+    kq_seed_pot_fn seed_pot;
+    kq_seed_apply_fn seed_apply;
+    kq_bounds_fn bounds;
+    bool simd;
+} kq_kernels;
+
+/* AVX2 kernels when allow_simd and the CPU has AVX2, else portable ones;
+ * both give bit-identical results. */
+void kq_kernels_select(kq_kernels *kernels, bool allow_simd);
+
+void kq_nearest_portable(const kq_points_f *p, size_t begin, size_t end,
+                         const kq_centres_f *c, int32_t *label, float *best,
+                         float *second);
+double kq_seed_pot_portable(const kq_points_f *p, size_t begin, size_t end,
+                            const float cand[3], const float *dist);
+double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
+                              const float cand[3], float *dist,
+                              float *max_out);
+
+size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
+                          uint32_t *fail);
+
+/* The kernels' squared distance, for code that must agree with them. */
+float kq_sq_dist_f(float x, float y, float z, float cx, float cy, float cz);
+
+/* ---- perf: engine switches for tests (kmeans.c) ---- */
+
+typedef enum {
+    KQ_LOOP_AUTO = 0, /* Hamerly above a k threshold, plain Lloyd below */
+    KQ_LOOP_PLAIN,
+    KQ_LOOP_HAMERLY
+} kq_loop_kind;
+
+typedef struct {
+    kq_loop_kind loop;
+    bool no_simd;   /* force the portable kernels */
+    bool no_dedup;  /* cluster every pixel as its own point (weight 1) */
+    bool no_refine; /* skip the merge/split refinement after Lloyd */
+    const double *init_centres; /* k x 3: skip seeding, start from these */
+} kq_kmeans_engine_options;
+
+/* kq_kmeans_fit_rgb with engine switches (opts may be NULL). */
+kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
+                                 const kq_kmeans_params *params,
+                                 const kq_kmeans_engine_options *opts,
+                                 kq_kmeans_result *out);
+
 #endif /* KQ_INTERNAL_H */

@@ -43,6 +43,7 @@ typedef struct {
     kq_palette_order sort;       /* --sort */
     unsigned char background[3]; /* --background, default white */
     bool sklearn;           /* sklearn mode: kq_kmeans_fit_sklearn */
+    bool timings;            /* perf: --timings, stage times on stderr */
     bool quiet;
     bool show_help;
     bool show_version;
@@ -196,5 +197,15 @@ int kq_cli_check_limits(const kq_cli_options *opts);
 /* Refuses (KQ_EXIT_USAGE, one message) an output path that names the same
  * file as the input. Either may be NULL or not exist. */
 int kq_cli_check_not_input(const char *input, const char *output);
+/* perf: seconds spent in each stage of one k (timings.c). */
+typedef struct {
+    double load, resize, histogram, seeding, iterations, recolour, write;
+} kq_cli_timings;
+
+/* A monotonic clock in seconds. */
+double kq_cli_now(void);
+
+/* Prints "kquant: timings: k=K load ... ms, ..." to stderr. */
+void kq_cli_print_timings(const kq_cli_timings *t, int k);
 
 #endif /* KQ_CLI_H */

@@ -40,7 +40,8 @@ enum {
     OPT_PLOTS, /* plots feature */
     OPT_PLOTS_DIR,
     OPT_VIEW,
-    OPT_SKLEARN /* sklearn mode */
+    OPT_SKLEARN, /* sklearn mode */
+    OPT_TIMINGS /* perf */
 };
 
 static const struct option long_options[] = {
@@ -68,6 +69,8 @@ static const struct option long_options[] = {
     {"plots-dir", required_argument, NULL, OPT_PLOTS_DIR},
     {"view", required_argument, NULL, OPT_VIEW},
     {"sklearn", no_argument, NULL, OPT_SKLEARN},
+    {"threads", required_argument, NULL, 'j'}, /* perf */
+    {"timings", no_argument, NULL, OPT_TIMINGS}, /* perf */
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -129,6 +132,10 @@ void kq_cli_print_help(void)
         "                         KMeans(n_clusters=K, random_state=SEED,\n"
         "                         n_init=N, algorithm=\"lloyd\") computes\n"
         "                         (same centres, order, labels, inertia)\n"
+        "  -j, --threads N        k-means threads, 0 for all cores (default "
+        "0);\n"
+        "                         outputs are identical for every N\n"
+        "      --timings          print each stage's time on stderr\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
         "  -V, --version          show the version\n"
@@ -323,6 +330,8 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
         return *arg != '\0';
     case OPT_VIEW: return parse_view(arg, &opts->view);
     case OPT_SKLEARN: opts->sklearn = true; return true;
+    case 'j': return parse_int_option(arg, 0, 256, &km->threads); /* perf */
+    case OPT_TIMINGS: opts->timings = true; return true;          /* perf */
     case 'q': opts->quiet = true; return true;
     case 'h': opts->show_help = true; return true;
     case 'V': opts->show_version = true; return true;
@@ -376,7 +385,7 @@ int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)
     optind = 1;
     for (;;) {
         int long_index = -1;
-        int c = getopt_long(argc, argv, ":k:o:qhV", long_options, &long_index);
+        int c = getopt_long(argc, argv, ":k:o:j:qhV", long_options, &long_index);
         if (c == -1)
             break;
         char name[64];

@@ -12,18 +12,29 @@
 /* The decoded input and the pixels every k clusters. */
 typedef struct {
     kq_image original;
-    kq_image clustered; /* the resized image (or a copy at native size) */
-    float *pixels;
+    kq_image clustered; /* the resized image (the original's pixels at
+                           native size: perf, no copy) */
+    float *pixels;      /* N x 3 floats, only for --sklearn and --plots */
     size_t n;
     kq_cli_figures *figures; /* plots feature: NULL when none are drawn */
+    kq_cli_timings timings;  /* perf: load and resize, shared by every k */
+    bool noted_fewer;        /* perf: the fewer-colours note was printed */
 } prepared_input;
 
 static void prepared_free(prepared_input *in)
 {
+    if (in->clustered.rgb != in->original.rgb) /* perf */
+        kq_image_free(&in->clustered);
     kq_image_free(&in->original);
-    kq_image_free(&in->clustered);
     kq_pixels_free(in->pixels);
     kq_cli_figures_free(in->figures);
+}
+
+/* The float array the exact engine and the scatter plots read; the
+ * default engine reads the 8-bit pixels directly (perf). */
+static bool needs_float_pixels(const kq_cli_options *opts)
+{
+    return opts->sklearn || opts->plots;
 }
 
 static int prepare(const kq_cli_options *opts, prepared_input *in)
@@ -34,6 +45,7 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     lo.max_pixels = opts->max_pixels;
     memcpy(lo.background, opts->background, sizeof lo.background);
     kq_status st = KQ_OK;
+    double t0 = kq_cli_now(); /* perf */
     if (opts->url) { /* fetch (issue 3): download instead of reading */
         int code = kq_cli_fetch_input(opts, &lo, &in->original);
         if (code != KQ_EXIT_OK)
@@ -44,13 +56,22 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
         if (st != KQ_OK)
             return kq_cli_fail(opts->input, st, err);
     }
+    double t1 = kq_cli_now(); /* perf */
     int w = opts->native_size ? in->original.width : opts->width;
     int h = opts->native_size ? in->original.height : opts->height;
-    st = kq_image_resize(&in->original, w, h, &in->clustered);
+    /* perf: at native size cluster the decoded pixels themselves (no copy;
+     * the default engine reads 8-bit RGB directly). */
+    if (w == in->original.width && h == in->original.height)
+        in->clustered = in->original;
+    else
+        st = kq_image_resize(&in->original, w, h, &in->clustered);
     if (st != KQ_OK)
         return kq_cli_fail("resize", st, NULL);
-    in->pixels = kq_pixels_flatten(&in->clustered, &in->n);
-    if (!in->pixels)
+    in->n = (size_t)w * (size_t)h;
+    in->timings.load = t1 - t0;
+    in->timings.resize = kq_cli_now() - t1;
+    if (needs_float_pixels(opts) &&
+        !(in->pixels = kq_pixels_flatten(&in->clustered, &in->n)))
         return kq_cli_fail("pixels", KQ_ERR_NOMEM, NULL);
     if ((size_t)opts->k_last > in->n) {
         kq_cli_error(opts->input, "k=%d is more than the %zu pixels to cluster",
@@ -139,13 +160,17 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
 static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
                          const kq_kmeans_result *r, const char *image_path,
                          const char *table_path, const char *palette_path,
-                         kq_run_metrics *m)
+                         kq_run_metrics *m, kq_cli_timings *timings)
 {
+    double t0 = kq_cli_now(); /* perf */
     kq_image recoloured = {0};
     kq_status st = kq_recolor(&in->clustered, r, &recoloured);
     if (st != KQ_OK)
         return kq_cli_fail("recolour", st, NULL);
+    double t1 = kq_cli_now(); /* perf */
+    timings->recolour = t1 - t0;
     int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
+    timings->write = kq_cli_now() - t1;
     if (code == KQ_EXIT_OK)
         code = kq_cli_measure(image_path, &in->clustered, &recoloured, m);
     if (code == KQ_EXIT_OK) /* plots */
@@ -193,11 +218,21 @@ static kq_status fit_k(const kq_cli_options *opts, const prepared_input *in,
 {
     if (opts->sklearn)
         return kq_kmeans_fit_sklearn(in->pixels, in->n, params, out);
-    return kq_kmeans_fit(in->pixels, in->n, params, out);
+    return kq_kmeans_fit_rgb(in->clustered.rgb, in->n, params, out);
 }
 
-static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
-                     int k)
+/* perf: fewer distinct colours than k is no error: say so once. */
+static void note_fewer_colours(prepared_input *in,
+                               const kq_kmeans_result *r)
+{
+    if (r->k >= r->k_requested || in->noted_fewer)
+        return;
+    in->noted_fewer = true;
+    fprintf(stderr, "kquant: note: the image has only %d distinct colours; "
+            "using k=%d\n", r->k, r->k);
+}
+
+static int run_one_k(const kq_cli_options *opts, prepared_input *in, int k)
 {
     bool sweep = opts->k_first != opts->k_last;
     kq_kmeans_params params = opts->kmeans;
@@ -217,16 +252,25 @@ static int run_one_k(const kq_cli_options *opts, const prepared_input *in,
         code = kq_cli_check_not_input(opts->input, palette_path);
     kq_kmeans_result result = {0};
     kq_run_metrics metrics = {0};
+    kq_cli_timings timings = in->timings; /* perf */
     if (code == KQ_EXIT_OK) {
         kq_status st = fit_k(opts, in, &params, &result);
         if (st == KQ_OK) /* issue 7: one renumbering that every output sees */
             st = kq_kmeans_result_sort(&result, opts->sort);
+        if (st == KQ_OK)
+            note_fewer_colours(in, &result);
+        timings.histogram = result.seconds_histogram;
+        timings.seeding = result.seconds_seeding;
+        timings.iterations = result.seconds_iterations;
         code = st == KQ_OK ? write_outputs(opts, in, &result, image_path,
-                                           table_path, palette_path, &metrics)
+                                           table_path, palette_path, &metrics,
+                                           &timings)
                            : kq_cli_fail("k-means", st, NULL);
     }
     if (code == KQ_EXIT_OK)
         report(opts, in, &result, image_path, table_path, &metrics, k);
+    if (code == KQ_EXIT_OK && opts->timings) /* perf */
+        kq_cli_print_timings(&timings, k);
     free(image_path);
     free(table_path);
     free(palette_path);

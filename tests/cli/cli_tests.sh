@@ -923,6 +923,61 @@ case_sigint_cleans_up() {
   signal_run INT 130
 }
 
+# ---- perf: the default engine (issue 6) and fewer colours than k --------
+
+case_threads_identical() {
+  expect_ok -q -j 1 -k 16 --size native "$PHOTO" j1.png
+  expect_ok -q -j 2 -k 16 --size native "$PHOTO" j2.png
+  cmp -s j1.png j2.png || die "-j 1 and -j 2 images differ"
+  cmp -s j1.csv j2.csv || die "-j 1 and -j 2 tables differ"
+  expect_ok -q -j 1 -k 3 "$PHOTO" s1.png
+  expect_ok -q -j 3 -k 3 "$PHOTO" s3.png
+  cmp -s s1.png s3.png && cmp -s s1.csv s3.csv || die "-j 1 and -j 3 differ"
+  expect_error 64 "-j: invalid value '-1'" -j -1 "$PHOTO" o.png
+  expect_error 64 "--threads: invalid value 'x'" --threads x "$PHOTO" o.png
+}
+
+case_timings() {
+  expect_ok -k 3 --timings "$PHOTO" t.png
+  [ "$(wc -l <.stderr)" -eq 1 ] || die "expected one timings line: $(cat .stderr)"
+  for stage in load resize histogram seeding iterations recolour write; do
+    grep -Eq "^kquant: timings: k=3 .*$stage [0-9.]+ ms" .stderr || die "no $stage time: $(cat .stderr)"
+  done
+  expect_ok -k 3 "$PHOTO" t.png
+  [ ! -s .stderr ] || die "timings without --timings: $(cat .stderr)"
+}
+
+# ppm_of COLOURS... writes a 4x3 PPM cycling through the given hex colours.
+ppm_of() {
+  local out=$1
+  shift
+  local colours=("$@") i hex
+  printf 'P6\n4 3\n255\n' >"$out"
+  for i in $(seq 0 11); do
+    hex=${colours[$((i % ${#colours[@]}))]}
+    printf "\\x${hex:0:2}\\x${hex:2:2}\\x${hex:4:2}" >>"$out"
+  done
+}
+
+case_fewer_colours_than_k() {
+  local set
+  for set in "FF0000" "FF0000 0000FF" "FF0000 0000FF 10C808 000000 FFFFFF"; do
+    read -ra cols <<<"$set"
+    local u=${#cols[@]}
+    ppm_of in.ppm "${cols[@]}"
+    expect_ok -k 8 --size native in.ppm out.png
+    [ "$(cat .stderr)" = "kquant: note: the image has only $u distinct colours; using k=$u" ] || die "stderr for $u colours: $(cat .stderr)"
+    [ "$(csv_rows out.csv)" -eq "$u" ] || die "$u colours gave $(csv_rows out.csv) rows"
+    [ "$(cut -d, -f5 out.csv | tail -n +2 | sort -u | wc -l)" -eq "$u" ] || die "duplicate centroids"
+    "$INSPECT" same in.ppm out.png || die "$u colours: output differs from input"
+    [ "$(csv_pixel_sum out.csv)" -eq 12 ] || die "counts add to $(csv_pixel_sum out.csv)"
+  done
+  expect_ok -q -k 2 --size native in.ppm out.png
+  expect_ok -k 4..7 --size native in.ppm sweep.png
+  [ "$(grep -c 'note: the image has only 5 distinct colours; using k=5' .stderr)" -eq 1 ] || die "note not said once: $(cat .stderr)"
+  [ "$(csv_rows sweep_k7.csv)" -eq 5 ] && [ "$(csv_rows sweep_k4.csv)" -eq 4 ] || die "sweep rows"
+}
+
 fn="case_$case_name"
 declare -F "$fn" >/dev/null || die "no such case"
 "$fn"

@@ -1,13 +1,39 @@
-/* test_kmeans.c - seeding, Lloyd iterations and their contracts. */
+/* test_kmeans.c - the default k-means engine: de-duplication, bounded vs
+ * plain loops, threads, SIMD vs portable kernels, fewer colours than k. */
 #include "testutil.h"
+
+#include "kq_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kq_internal.h"
+/* A reproducible image with smooth regions, noise and many repeated
+ * colours: a tiny LCG, no dependence on the library's RNG. */
+static kq_image synthetic_image(int w, int h, unsigned seed, int noise)
+{
+    kq_image img = kq_test_image(w, h, 0, 0, 0);
+    unsigned s = seed;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            s = s * 1103515245u + 12345u;
+            int n = noise ? (int)((s >> 16) % (unsigned)noise) : 0;
+            int r = (x / 4 * 4 * 255) / w, g = (y / 4 * 4 * 255) / h;
+            int b = ((x / 16 + y / 16) % 3) * 100;
+            kq_test_set_pixel(&img, x, y, (unsigned char)((r + n) % 256),
+                              (unsigned char)((g + 2 * n) % 256),
+                              (unsigned char)((b + n) % 256));
+        }
+    }
+    return img;
+}
 
-static kq_kmeans_params params_for(int k)
+static size_t pixels_of(const kq_image *img)
+{
+    return (size_t)img->width * (size_t)img->height;
+}
+
+static kq_kmeans_params params_k(int k)
 {
     kq_kmeans_params p;
     kq_kmeans_params_default(&p);
@@ -15,215 +41,433 @@ static kq_kmeans_params params_for(int k)
     return p;
 }
 
-/* n pseudo-random pixels from a fixed generator. */
-static float *random_pixels(size_t n, uint32_t seed)
+static void fit_with(const kq_image *img, const kq_kmeans_params *p,
+                     const kq_kmeans_engine_options *o, kq_kmeans_result *r)
 {
-    kq_rng rng;
-    kq_rng_seed(&rng, seed);
-    float *x = malloc(n * 3 * sizeof *x);
-    for (size_t i = 0; i < n * 3; i++)
-        x[i] = (float)kq_rng_below(&rng, 256);
-    return x;
+    assert_int_equal(kq_kmeans_fit_rgb_with(img->rgb, pixels_of(img), p, o, r),
+                     KQ_OK);
 }
 
-static double sq(const float *x, const double *c)
+static void assert_same_result(const kq_kmeans_result *a,
+                               const kq_kmeans_result *b)
 {
-    double d0 = x[0] - c[0], d1 = x[1] - c[1], d2 = x[2] - c[2];
-    return d0 * d0 + d1 * d1 + d2 * d2;
+    assert_int_equal(a->k, b->k);
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->n_iter, b->n_iter);
+    assert_memory_equal(a->centroids, b->centroids,
+                        sizeof(double) * 3 * (size_t)a->k);
+    assert_memory_equal(a->labels, b->labels, sizeof(int32_t) * a->n);
+    assert_memory_equal(a->counts, b->counts, sizeof(size_t) * (size_t)a->k);
+    assert_true(a->inertia == b->inertia);
 }
 
-static void two_blobs_give_their_exact_means(void **state)
+/* ---- plain Lloyd in double on every pixel: an independent reference ---- */
+
+static int reference_lloyd(const kq_image *img, int k, double *centres,
+                           int32_t *labels, int max_iter)
 {
-    (void)state;
-    const float x[] = {10, 10, 10, 12, 10, 10, 10, 14, 10, 10, 10, 16,
-                       200, 220, 240, 202, 220, 240, 200, 224, 240, 200, 220, 246};
-    kq_kmeans_params p = params_for(2);
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, 8, &p, &r), KQ_OK);
-    int low = r.centroids[0] < 100 ? 0 : 1, high = 1 - low;
-    const double low_mean[] = {10.5, 11, 11.5}, high_mean[] = {200.5, 221, 241.5};
-    assert_memory_equal(&r.centroids[3 * low], low_mean, sizeof low_mean);
-    assert_memory_equal(&r.centroids[3 * high], high_mean, sizeof high_mean);
-    for (int i = 0; i < 4; i++) {
-        assert_int_equal(r.labels[i], low);
-        assert_int_equal(r.labels[4 + i], high);
+    size_t n = pixels_of(img);
+    double *sums = calloc((size_t)k * 4, sizeof(double));
+    assert_non_null(sums);
+    int it;
+    for (it = 1; it <= max_iter; it++) {
+        size_t changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            int best = 0;
+            double best_d = INFINITY;
+            for (int j = 0; j < k; j++) {
+                double d = 0;
+                for (int c = 0; c < 3; c++) {
+                    double v = img->rgb[3 * i + c] - centres[3 * j + c];
+                    d += v * v;
+                }
+                if (d < best_d) {
+                    best_d = d;
+                    best = j;
+                }
+            }
+            changed += labels[i] != best;
+            labels[i] = best;
+        }
+        if (changed == 0)
+            break;
+        memset(sums, 0, sizeof(double) * (size_t)k * 4);
+        for (size_t i = 0; i < n; i++) {
+            for (int c = 0; c < 3; c++)
+                sums[4 * labels[i] + c] += img->rgb[3 * i + c];
+            sums[4 * labels[i] + 3] += 1;
+        }
+        for (int j = 0; j < k; j++)
+            for (int c = 0; c < 3; c++)
+                if (sums[4 * j + 3] > 0)
+                    centres[3 * j + c] = sums[4 * j + c] / sums[4 * j + 3];
     }
-    assert_int_equal(r.counts[0], 4);
-    assert_int_equal(r.counts[1], 4);
-    /* Each blob: squared deviations 0.25+1+2.25 ... computed by hand. */
-    double blob = (0.25 + 1 + 2.25) + (2.25 + 1 + 2.25) + (0.25 + 9 + 2.25) +
-                  (0.25 + 1 + 20.25);
-    assert_true(fabs(r.inertia - 2 * blob) < 1e-9);
-    kq_kmeans_result_free(&r);
+    free(sums);
+    return it;
 }
 
-static void one_cluster_is_the_mean(void **state)
+static void dedup_reaches_the_all_pixel_fixed_point(void **state)
 {
     (void)state;
-    const float x[] = {0, 0, 0, 4, 8, 12, 8, 4, 0, 0, 0, 4};
-    kq_kmeans_params p = params_for(1);
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, 4, &p, &r), KQ_OK);
-    const double mean[] = {3, 3, 4};
-    assert_memory_equal(r.centroids, mean, sizeof mean);
-    assert_int_equal(r.counts[0], 4);
-    assert_true(fabs(r.inertia - (9 + 9 + 16 + 1 + 25 + 64 + 25 + 1 + 16 + 9 +
-                                  9 + 0)) < 1e-12);
-    kq_kmeans_result_free(&r);
+    kq_image img = synthetic_image(96, 80, 7, 3);
+    const int k = 5;
+    double init[3 * 5] = {10.25, 20.5, 30.75, 200.5, 40.25, 90.5,
+                          120.75, 130.5, 10.25, 60.5, 220.25, 180.75,
+                          240.5, 240.25, 250.5};
+    kq_kmeans_params p = params_k(k);
+    p.tol = 0.0; /* run to unchanged labels, as the reference does */
+    kq_kmeans_engine_options o = {.init_centres = init, .no_refine = true};
+    kq_kmeans_result dedup, every;
+    fit_with(&img, &p, &o, &dedup);
+    o.no_dedup = true;
+    fit_with(&img, &p, &o, &every);
+    assert_true(dedup.n_colours < every.n_colours);
+    assert_int_equal(every.n_colours, pixels_of(&img));
+    assert_int_equal(dedup.n_iter, every.n_iter);
+    assert_memory_equal(dedup.labels, every.labels,
+                        sizeof(int32_t) * dedup.n);
+    for (int v = 0; v < 3 * k; v++)
+        assert_true(fabs(dedup.centroids[v] - every.centroids[v]) < 1e-9);
+
+    double ref[3 * 5];
+    memcpy(ref, init, sizeof ref);
+    int32_t *labels = malloc(sizeof(int32_t) * pixels_of(&img));
+    assert_non_null(labels);
+    for (size_t i = 0; i < pixels_of(&img); i++)
+        labels[i] = -1;
+    reference_lloyd(&img, k, ref, labels, 300);
+    assert_memory_equal(dedup.labels, labels, sizeof(int32_t) * dedup.n);
+    for (int v = 0; v < 3 * k; v++)
+        assert_true(fabs(dedup.centroids[v] - ref[v]) < 1e-6);
+    free(labels);
+    kq_kmeans_result_free(&dedup);
+    kq_kmeans_result_free(&every);
+    kq_image_free(&img);
 }
 
-static void same_seed_gives_same_result(void **state)
+static void bounded_and_plain_loops_agree(void **state)
 {
     (void)state;
-    float *x = random_pixels(3000, 7);
-    kq_kmeans_params p = params_for(6);
-    p.n_init = 2;
-    kq_kmeans_result a = {0}, b = {0}, c = {0};
-    assert_int_equal(kq_kmeans_fit(x, 3000, &p, &a), KQ_OK);
-    assert_int_equal(kq_kmeans_fit(x, 3000, &p, &b), KQ_OK);
-    assert_memory_equal(a.centroids, b.centroids, 6 * 3 * sizeof(double));
-    assert_memory_equal(a.labels, b.labels, 3000 * sizeof(int32_t));
-    assert_int_equal(a.n_iter, b.n_iter);
-    p.seed = 8;
-    assert_int_equal(kq_kmeans_fit(x, 3000, &p, &c), KQ_OK);
-    assert_memory_not_equal(a.centroids, c.centroids, 6 * 3 * sizeof(double));
+    kq_image img = synthetic_image(200, 150, 3, 40);
+    const int ks[] = {2, 3, 8, 20, 64};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_engine_options plain = {.loop = KQ_LOOP_PLAIN};
+        kq_kmeans_engine_options bounded = {.loop = KQ_LOOP_HAMERLY};
+        kq_kmeans_result a, b;
+        fit_with(&img, &p, &plain, &a);
+        fit_with(&img, &p, &bounded, &b);
+        assert_true(a.n_iter > 1);
+        assert_same_result(&a, &b);
+        kq_kmeans_result_free(&a);
+        kq_kmeans_result_free(&b);
+    }
+    kq_image_free(&img);
+}
+
+static void thread_count_changes_nothing(void **state)
+{
+    (void)state;
+    /* above the histogram's sort limit, so the table path runs too */
+    kq_image img = synthetic_image(800, 700, 11, 60);
+    kq_kmeans_params p = params_k(16);
+    p.max_iter = 40;
+    kq_kmeans_result base;
+    p.threads = 1;
+    fit_with(&img, &p, NULL, &base);
+    for (int threads = 2; threads <= 3; threads++) {
+        kq_kmeans_result r;
+        p.threads = threads;
+        fit_with(&img, &p, NULL, &r);
+        assert_same_result(&base, &r);
+        kq_kmeans_result_free(&r);
+    }
+    kq_kmeans_result_free(&base);
+    kq_image_free(&img);
+}
+
+static void simd_and_portable_fits_agree(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(160, 120, 5, 50);
+    const int ks[] = {3, 17, 40};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_engine_options simd = {0}, portable = {.no_simd = true};
+        kq_kmeans_result a, b;
+        fit_with(&img, &p, &simd, &a);
+        fit_with(&img, &p, &portable, &b);
+        assert_same_result(&a, &b);
+        kq_kmeans_result_free(&a);
+        kq_kmeans_result_free(&b);
+    }
+    kq_image_free(&img);
+}
+
+/* The kernels themselves, on points and centres with fractions, exact
+ * ties and every tail length. */
+static void simd_and_portable_kernels_agree(void **state)
+{
+    (void)state;
+    kq_kernels simd, portable;
+    kq_kernels_select(&simd, true);
+    kq_kernels_select(&portable, false);
+    enum { N = 203, K = 37 };
+    float x[N], y[N], z[N], dist[N], dist2[N];
+    double w[N];
+    float cx[K], cy[K], cz[K];
+    unsigned s = 99;
+    for (int i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        x[i] = (float)(s >> 24);
+        y[i] = (float)((s >> 16) & 255);
+        z[i] = (float)((s >> 8) & 255) * 0.5f;
+        w[i] = 1 + i % 7;
+        dist[i] = dist2[i] = (float)((s >> 4) % 20000);
+    }
+    for (int j = 0; j < K; j++) {
+        cx[j] = x[j * 5] + 0.25f * (float)(j % 3);
+        cy[j] = y[j * 5];
+        cz[j] = z[j * 5];
+    }
+    cx[K - 1] = cx[0]; /* a duplicate centre: ties go to the lower index */
+    cy[K - 1] = cy[0];
+    cz[K - 1] = cz[0];
+    kq_points_f p = {x, y, z, w, N};
+    kq_centres_f c = {cx, cy, cz, K};
+    for (size_t begin = 0; begin < 20; begin += 3) {
+        int32_t la[N], lb[N];
+        float ba[N], bb[N], sa[N], sb[N];
+        simd.nearest(&p, begin, N, &c, la, ba, sa);
+        portable.nearest(&p, begin, N, &c, lb, bb, sb);
+        assert_memory_equal(la, lb, sizeof(int32_t) * (N - begin));
+        assert_memory_equal(ba, bb, sizeof(float) * (N - begin));
+        assert_memory_equal(sa, sb, sizeof(float) * (N - begin));
+        for (size_t i = begin; i < N; i++)
+            assert_true(la[i - begin] != K - 1);
+        float cand[3] = {x[begin + 1] + 0.5f, y[begin], z[begin]};
+        assert_true(simd.seed_pot(&p, begin, N, cand, dist) ==
+                    portable.seed_pot(&p, begin, N, cand, dist));
+        float ma, mb;
+        double pa = simd.seed_apply(&p, begin, N, cand, dist, &ma);
+        double pb = portable.seed_apply(&p, begin, N, cand, dist2, &mb);
+        assert_true(pa == pb);
+        assert_true(ma == mb);
+        assert_memory_equal(dist, dist2, sizeof dist);
+    }
+}
+
+/* Hamerly's bound pass: same bounds and the same failing points. */
+static void simd_and_portable_bound_passes_agree(void **state)
+{
+    (void)state;
+    kq_kernels simd, portable;
+    kq_kernels_select(&simd, true);
+    kq_kernels_select(&portable, false);
+    enum { N = 301, K = 9 };
+    int32_t label[N];
+    double ua[N], la[N], ub[N], lb[N], delta[K], gap[K];
+    unsigned s = 7;
+    for (int i = 0; i < N; i++) {
+        s = s * 1103515245u + 12345u;
+        label[i] = (int32_t)((s >> 8) % K);
+        ua[i] = ub[i] = (double)((s >> 12) % 1000) / 10.0;
+        la[i] = lb[i] = (double)((s >> 3) % 1000) / 10.0;
+    }
+    for (int j = 0; j < K; j++) {
+        delta[j] = j * 0.75;
+        gap[j] = 20.0 + 5.0 * j;
+    }
+    kq_bounds_args a = {label, ua, la, delta, gap, 6.0, 5.25, 8};
+    kq_bounds_args b = {label, ub, lb, delta, gap, 6.0, 5.25, 8};
+    uint32_t fa[N], fb[N];
+    for (size_t begin = 0; begin < 7; begin += 3) {
+        size_t na = simd.bounds(&a, begin, N, fa);
+        size_t nb = portable.bounds(&b, begin, N, fb);
+        assert_int_equal(na, nb);
+        assert_true(na > 0 && na < N - begin);
+        assert_memory_equal(fa, fb, sizeof(uint32_t) * na);
+        assert_memory_equal(ua, ub, sizeof ua);
+        assert_memory_equal(la, lb, sizeof la);
+    }
+}
+
+/* ---- fewer distinct colours than k ---- */
+
+static void check_fewer_colours(const unsigned char (*colours)[3], int u)
+{
+    kq_image img = kq_test_image(13, 7, 0, 0, 0);
+    for (int y = 0; y < img.height; y++)
+        for (int x = 0; x < img.width; x++) {
+            const unsigned char *c = colours[(x + 3 * y) % u];
+            kq_test_set_pixel(&img, x, y, c[0], c[1], c[2]);
+        }
+    kq_kmeans_params p = params_k(8);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, pixels_of(&img), &p, &r),
+                     KQ_OK);
+    assert_int_equal(r.k, u);
+    assert_int_equal(r.k_requested, 8);
+    assert_int_equal(r.n_colours, u);
+    assert_true(r.inertia == 0.0);
+    size_t total = 0;
+    for (int j = 0; j < r.k; j++) {
+        assert_true(r.counts[j] > 0);
+        total += r.counts[j];
+        for (int i = 0; i < j; i++) /* no duplicate centroid */
+            assert_memory_not_equal(&r.centroids[3 * i], &r.centroids[3 * j],
+                                    sizeof(double) * 3);
+    }
+    assert_int_equal(total, pixels_of(&img));
+    for (size_t i = 0; i < pixels_of(&img); i++) {
+        unsigned char rgb[3];
+        kq_centroid_rgb(&r, r.labels[i], rgb);
+        assert_memory_equal(rgb, &img.rgb[3 * i], 3);
+        for (int c = 0; c < 3; c++)
+            assert_true(r.centroids[3 * r.labels[i] + c] == img.rgb[3 * i + c]);
+    }
+    kq_kmeans_result_free(&r);
+    kq_image_free(&img);
+}
+
+static void fewer_colours_than_k_gives_those_colours(void **state)
+{
+    (void)state;
+    static const unsigned char colours[5][3] = {
+        {255, 0, 0}, {0, 0, 255}, {12, 200, 7}, {0, 0, 0}, {255, 255, 255}};
+    check_fewer_colours(colours, 1);
+    check_fewer_colours(colours, 2);
+    check_fewer_colours(colours, 5);
+}
+
+static void k_above_pixel_count_is_refused(void **state)
+{
+    (void)state;
+    kq_image img = kq_test_image(2, 2, 1, 2, 3);
+    kq_kmeans_params p = params_k(5);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, 4, &p, &r), KQ_ERR_DATA);
+    p.k = 2;
+    p.threads = -1;
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, 4, &p, &r), KQ_ERR_ARGUMENT);
+    kq_image_free(&img);
+}
+
+/* ---- the float API ---- */
+
+static void float_api_matches_rgb_api(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(64, 48, 2, 30);
+    size_t n;
+    float *px = kq_pixels_flatten(&img, &n);
+    assert_non_null(px);
+    kq_kmeans_params p = params_k(6);
+    kq_kmeans_result a, b;
+    assert_int_equal(kq_kmeans_fit(px, n, &p, &a), KQ_OK);
+    assert_int_equal(kq_kmeans_fit_rgb(img.rgb, n, &p, &b), KQ_OK);
+    assert_same_result(&a, &b);
     kq_kmeans_result_free(&a);
     kq_kmeans_result_free(&b);
-    kq_kmeans_result_free(&c);
-    free(x);
+    kq_pixels_free(px);
+    kq_image_free(&img);
 }
 
-static void result_is_self_consistent(void **state)
+static void float_api_takes_fractional_samples(void **state)
 {
     (void)state;
-    const size_t n = 2000;
-    float *x = random_pixels(n, 3);
-    kq_kmeans_params p = params_for(9);
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, n, &p, &r), KQ_OK);
-    size_t counts[9] = {0};
-    double inertia = 0;
-    for (size_t i = 0; i < n; i++) {
-        int j = r.labels[i];
-        assert_true(j >= 0 && j < 9);
-        counts[j]++;
-        double own = sq(&x[3 * i], &r.centroids[3 * j]);
-        inertia += own;
-        for (int m = 0; m < 9; m++) /* every label is a nearest centre */
-            assert_true(own <= sq(&x[3 * i], &r.centroids[3 * m]));
+    float px[3 * 6] = {0.5f, 0.25f, 0, 1.5f, 0.75f, 0, 1, 0.5f, 0.5f,
+                       100.5f, 100, 99.25f, 101.5f, 100, 100, 100, 101, 100.5f};
+    kq_kmeans_params p = params_k(2);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit(px, 6, &p, &r), KQ_OK);
+    assert_int_equal(r.k, 2);
+    assert_int_equal(r.n_colours, 6);
+    assert_int_equal(r.labels[0], r.labels[1]);
+    assert_int_equal(r.labels[0], r.labels[2]);
+    assert_int_equal(r.labels[3], r.labels[4]);
+    assert_int_equal(r.labels[3], r.labels[5]);
+    assert_int_not_equal(r.labels[0], r.labels[3]);
+    const double *low = &r.centroids[3 * r.labels[0]];
+    assert_true(fabs(low[0] - 1.0) < 1e-6 && fabs(low[1] - 0.5) < 1e-6);
+    kq_kmeans_result_free(&r);
+}
+
+/* ---- histogram and pool ---- */
+
+static void histogram_counts_exactly_on_both_paths(void **state)
+{
+    (void)state;
+    const int sides[][2] = {{50, 40}, {900, 700}}; /* sort, then table */
+    for (int t = 0; t < 2; t++) {
+        kq_image img = synthetic_image(sides[t][0], sides[t][1], 4, 25);
+        size_t n = pixels_of(&img);
+        kq_histogram h;
+        assert_int_equal(kq_histogram_build(img.rgb, n, &h), KQ_OK);
+        assert_true((h.table != NULL) == (t == 1));
+        size_t total = 0;
+        for (size_t u = 0; u < h.n_colours; u++) {
+            total += h.count[u];
+            if (u > 0 && t == 0)
+                assert_true(h.colour[u - 1] < h.colour[u]);
+        }
+        uint32_t *order = malloc(sizeof(uint32_t) * h.n_colours);
+        assert_non_null(order);
+        assert_int_equal(kq_histogram_morton_order(&h, order), KQ_OK);
+        for (size_t u = 1; u < h.n_colours; u++) /* Z-order: no repeats */
+            assert_true(h.colour[order[u - 1]] != h.colour[order[u]]);
+        free(order);
+        assert_int_equal(total, n);
+        for (size_t i = 0; i < n; i += 97) {
+            uint32_t u = kq_histogram_index(&h, img.rgb, i);
+            const unsigned char *c = &img.rgb[3 * i];
+            assert_int_equal(h.colour[u],
+                             (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2]);
+        }
+        kq_histogram_free(&h);
+        kq_image_free(&img);
     }
-    for (int j = 0; j < 9; j++)
-        assert_int_equal(counts[j], r.counts[j]);
-    assert_true(fabs(inertia - r.inertia) <= 1e-9 * inertia);
-    assert_true(r.n_iter >= 1 && r.n_iter <= 300);
-    kq_kmeans_result_free(&r);
-    free(x);
 }
 
-static void restarts_never_do_worse(void **state)
+static void mark_task(void *ctx, size_t t)
 {
-    (void)state;
-    float *x = random_pixels(1500, 11);
-    kq_kmeans_params p = params_for(5);
-    kq_kmeans_result one = {0}, many = {0};
-    assert_int_equal(kq_kmeans_fit(x, 1500, &p, &one), KQ_OK);
-    p.n_init = 4; /* the first restart is the n_init=1 run */
-    assert_int_equal(kq_kmeans_fit(x, 1500, &p, &many), KQ_OK);
-    assert_true(many.inertia <= one.inertia);
-    kq_kmeans_result_free(&one);
-    kq_kmeans_result_free(&many);
-    free(x);
+    ((int *)ctx)[t] += (int)t + 1;
 }
 
-static void iteration_cap_is_respected(void **state)
+static void pool_runs_every_task_once(void **state)
 {
     (void)state;
-    float *x = random_pixels(1000, 5);
-    kq_kmeans_params p = params_for(8);
-    p.max_iter = 1;
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, 1000, &p, &r), KQ_OK);
-    assert_int_equal(r.n_iter, 1);
-    kq_kmeans_result_free(&r);
-    free(x);
-}
-
-static void k_equal_to_n_fits_exactly(void **state)
-{
-    (void)state;
-    const float x[] = {1, 2, 3, 50, 60, 70, 200, 100, 0};
-    kq_kmeans_params p = params_for(3);
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, 3, &p, &r), KQ_OK);
-    assert_true(r.inertia == 0.0);
-    for (int j = 0; j < 3; j++)
-        assert_int_equal(r.counts[j], 1);
-    kq_kmeans_result_free(&r);
-}
-
-/* More clusters than distinct colours: no crash, a perfect fit, and every
- * distinct colour is one of the centroids (the surplus clusters duplicate
- * colours and may end with no pixels). */
-static void surplus_clusters_still_fit_perfectly(void **state)
-{
-    (void)state;
-    float x[60 * 3];
-    for (int i = 0; i < 60; i++) {
-        x[3 * i] = (float)(i % 3) * 100;
-        x[3 * i + 1] = x[3 * i + 2] = 0;
+    for (int threads = 1; threads <= 4; threads++) {
+        kq_pool *pool;
+        assert_int_equal(kq_pool_create(threads, &pool), KQ_OK);
+        assert_int_equal(kq_pool_threads(pool), threads);
+        for (int round = 0; round < 50; round++) {
+            int marks[37] = {0};
+            kq_pool_run(pool, 37, mark_task, marks);
+            for (int t = 0; t < 37; t++)
+                assert_int_equal(marks[t], t + 1);
+        }
+        kq_pool_free(pool);
     }
-    kq_kmeans_params p = params_for(5);
-    kq_kmeans_result r = {0};
-    assert_int_equal(kq_kmeans_fit(x, 60, &p, &r), KQ_OK);
-    size_t total = 0;
-    for (int j = 0; j < 5; j++)
-        total += r.counts[j];
-    assert_int_equal(total, 60);
-    assert_true(r.inertia == 0.0);
-    for (int colour = 0; colour < 3; colour++) {
-        int found = 0;
-        for (int j = 0; j < 5; j++)
-            found |= r.centroids[3 * j] == colour * 100.0 && r.counts[j] > 0;
-        assert_true(found);
-    }
-    kq_kmeans_result_free(&r);
-}
-
-static void bad_parameters_are_refused(void **state)
-{
-    (void)state;
-    const float x[] = {1, 2, 3, 4, 5, 6};
-    kq_kmeans_result r = {0};
-    kq_kmeans_params p = params_for(0);
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_ARGUMENT);
-    p = params_for(3);
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_DATA);
-    p = params_for(1);
-    p.n_init = 0;
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_ARGUMENT);
-    p = params_for(1);
-    p.max_iter = 0;
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_ARGUMENT);
-    p = params_for(1);
-    p.tol = NAN;
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_ARGUMENT);
-    p.tol = -1;
-    assert_int_equal(kq_kmeans_fit(x, 2, &p, &r), KQ_ERR_ARGUMENT);
-    assert_null(r.centroids);
+    kq_pool_free(NULL);
+    assert_true(kq_default_threads() >= 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(two_blobs_give_their_exact_means),
-        cmocka_unit_test(one_cluster_is_the_mean),
-        cmocka_unit_test(same_seed_gives_same_result),
-        cmocka_unit_test(result_is_self_consistent),
-        cmocka_unit_test(restarts_never_do_worse),
-        cmocka_unit_test(iteration_cap_is_respected),
-        cmocka_unit_test(k_equal_to_n_fits_exactly),
-        cmocka_unit_test(surplus_clusters_still_fit_perfectly),
-        cmocka_unit_test(bad_parameters_are_refused),
+        cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
+        cmocka_unit_test(bounded_and_plain_loops_agree),
+        cmocka_unit_test(thread_count_changes_nothing),
+        cmocka_unit_test(simd_and_portable_fits_agree),
+        cmocka_unit_test(simd_and_portable_kernels_agree),
+        cmocka_unit_test(simd_and_portable_bound_passes_agree),
+        cmocka_unit_test(fewer_colours_than_k_gives_those_colours),
+        cmocka_unit_test(k_above_pixel_count_is_refused),
+        cmocka_unit_test(float_api_matches_rgb_api),
+        cmocka_unit_test(float_api_takes_fractional_samples),
+        cmocka_unit_test(histogram_counts_exactly_on_both_paths),
+        cmocka_unit_test(pool_runs_every_task_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ static void recolor_uses_rounded_centroids(void **state)
     double centroids[] = {10.4, 10.5, 254.6, 0.49, 99.5, 300.0};
     int32_t labels[] = {1, 0, 0, 1};
     size_t counts[] = {2, 2};
-    kq_kmeans_result r = {2, 4, centroids, labels, counts, 1, 0.0};
+    kq_kmeans_result r = {.k = 2, .n = 4, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_image shape = kq_test_image(2, 2, 0, 0, 0), out = {0};
     assert_int_equal(kq_recolor(&shape, &r, &out), KQ_OK);
     const unsigned char expected[] = {0, 100, 255, 10, 11, 255,
@@ -44,7 +44,7 @@ static void recolor_refuses_mismatched_sizes(void **state)
     double centroids[] = {1, 2, 3};
     int32_t labels[] = {0, 0, 0};
     size_t counts[] = {3};
-    kq_kmeans_result r = {1, 3, centroids, labels, counts, 1, 0.0};
+    kq_kmeans_result r = {.k = 1, .n = 3, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_image shape = kq_test_image(2, 2, 0, 0, 0), out = {0};
     assert_int_equal(kq_recolor(&shape, &r, &out), KQ_ERR_ARGUMENT);
     assert_null(out.rgb);

@@ -285,7 +285,7 @@ static void bad_labels_are_refused(void **state)
     double centroids[3] = {2, 3, 4};
     int32_t labels[2] = {0, 1}; /* 1 is no cluster when k = 1 */
     size_t counts[1] = {2};
-    kq_kmeans_result r = {1, 2, centroids, labels, counts, 1, 0.0};
+    kq_kmeans_result r = {.k = 1, .n = 2, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_plot_view view;
     kq_plot_view_default(&view);
     kq_image img = {0};
