@@ -167,18 +167,14 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
                                const unsigned char (*palette)[3], int k,
                                char *err, size_t err_len)
 {
-    indexed_job job = {width, height, kq_indexed_bit_depth(k), k, labels,
-                       palette, NULL, "", 0};
-    kq_status st = check_job(&job, err, err_len);
-    if (st != KQ_OK)
-        return st; /* refused before any file exists */
     kq_atomic_file *file;
-    st = kq_atomic_open(path, &file, err, err_len);
+    kq_status st = kq_atomic_open(path, &file, err, err_len);
     if (st != KQ_OK)
         return st;
-    st = encode_job(kq_atomic_stream(file), &job, err, err_len);
+    st = kq_indexed_encode_png(kq_atomic_stream(file), width, height, labels,
+                               palette, k, err, err_len);
     if (st != KQ_OK) {
-        kq_atomic_abort(file);
+        kq_atomic_abort(file); /* bad arguments leave no file either */
         return st;
     }
     return kq_atomic_commit(file, err, err_len);
