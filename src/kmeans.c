@@ -810,7 +810,7 @@ void kq_kmeans_result_free(kq_kmeans_result *result)
     memset(result, 0, sizeof *result);
 }
 
-static kq_status check_params(const kq_kmeans_params *p, size_t n)
+kq_status kq_kmeans_check_params(const kq_kmeans_params *p, size_t n)
 {
     if (p->k < 1 || p->k > KQ_MAX_CLUSTERS || p->n_init < 1 ||
         p->max_iter < 1 || !(p->tol >= 0.0) || isinf(p->tol) ||
@@ -1207,7 +1207,7 @@ kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
                                  kq_kmeans_result *out)
 {
     memset(out, 0, sizeof *out);
-    kq_status st = check_params(params, n);
+    kq_status st = kq_kmeans_check_params(params, n);
     if (st != KQ_OK)
         return st;
     struct timespec t0;
@@ -1261,7 +1261,7 @@ kq_status kq_kmeans_fit(const float *pixels, size_t n,
                         const kq_kmeans_params *params, kq_kmeans_result *out)
 {
     memset(out, 0, sizeof *out);
-    kq_status st = check_params(params, n);
+    kq_status st = kq_kmeans_check_params(params, n);
     if (st != KQ_OK)
         return st;
     unsigned char *rgb = as_rgb(pixels, n);

@@ -18,6 +18,12 @@ kq_status kq_fail(kq_status status, char *err, size_t err_len,
                   const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* ---- k-means parameters (kmeans.c) ---- */
+
+/* KQ_ERR_ARGUMENT for parameters out of range, KQ_ERR_DATA when n samples
+ * cannot hold k clusters; the checks every engine makes first. */
+kq_status kq_kmeans_check_params(const kq_kmeans_params *p, size_t n);
+
 /* ---- paths (write.c) ---- */
 
 /* The extension of path's last component, from its dot ("a/b.png" ->

@@ -383,15 +383,13 @@ bool kq_skl_same_partition(const int32_t *a, const int32_t *b, size_t n,
     return true;
 }
 
+/* The engines' shared checks, plus numpy's seed range (RandomState takes
+ * 0..2^32-1). */
 static kq_status check_params(const kq_kmeans_params *p, size_t n)
 {
-    if (p->k < 1 || p->k > KQ_MAX_CLUSTERS || p->n_init < 1 ||
-        p->max_iter < 1 || !(p->tol >= 0.0) || isinf(p->tol) ||
-        p->seed > UINT32_MAX)
+    if (p->seed > UINT32_MAX)
         return KQ_ERR_ARGUMENT;
-    if (n == 0 || (size_t)p->k > n || n > (size_t)INT32_MAX)
-        return KQ_ERR_DATA;
-    return KQ_OK;
+    return kq_kmeans_check_params(p, n);
 }
 
 typedef struct {

@@ -53,11 +53,7 @@ int kq_cli_fetch_input(const kq_cli_options *opts, const kq_load_options *lo,
     }
     st = kq_image_load_memory(data, len, lo, out, err, sizeof err);
     kq_fetch_free(data);
-    if (st != KQ_OK) {
-        kq_cli_error(opts->url, "%s", *err ? err : kq_strerror(st));
-        return kq_cli_exit_code(st);
-    }
-    return KQ_EXIT_OK;
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(opts->url, st, err);
 }
 
 int kq_cli_check_save_input(const kq_cli_options *opts)
@@ -77,9 +73,5 @@ int kq_cli_save_input(const kq_cli_options *opts, const kq_image *img)
         return KQ_EXIT_OK;
     char err[ERR_LEN] = "";
     kq_status st = kq_cli_save_image(opts->save_input, img, err, sizeof err);
-    if (st != KQ_OK) {
-        kq_cli_error(opts->save_input, "%s", *err ? err : kq_strerror(st));
-        return kq_cli_exit_code(st);
-    }
-    return KQ_EXIT_OK;
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(opts->save_input, st, err);
 }
