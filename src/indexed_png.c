@@ -15,7 +15,11 @@
 #include <stb_image_write.h>
 
 #define PNG_MAX_PALETTE 256
-#define ZLIB_BEST_COMPRESSION 9
+/* zlib's own default level. Measured on a 1920x1200 photo at k=16: level
+ * 9 wrote a 5% smaller file (227,639 vs 239,342 bytes) in 7x the time
+ * (0.60 s vs 0.085 s), more than the whole k-means; level 4 was 11%
+ * bigger again for half the time. */
+#define ZLIB_LEVEL 6
 
 int kq_indexed_bit_depth(int k)
 {
@@ -80,7 +84,7 @@ static void set_header(png_structp png, png_infop info, const indexed_job *job)
     png_set_PLTE(png, info, entries, job->k);
     /* Filters rarely help indices (PNG spec's advice for palette images). */
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-    png_set_compression_level(png, ZLIB_BEST_COMPRESSION);
+    png_set_compression_level(png, ZLIB_LEVEL);
 }
 
 /* Returns 1 when the whole image went to stream, 0 on failure (with

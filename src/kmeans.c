@@ -46,6 +46,8 @@
 #define REFINE_MAX 3      /* Lloyd reruns at most */
 #define REFINE_PROBE 4    /* iterations before a rerun must look better */
 #define POLISH_BOUNDED_K 4 /* polish with Hamerly's loop from this k */
+#define COARSE_MIN_POINTS 8192 /* below, a coarse stage saves nothing */
+#define COARSE_DROP_BITS 3 /* cells of 8 x 8 x 8 colours */
 #define REFINE_GAIN 1e-6  /* relative inertia gain that counts */
 #define SLACK_REL 1e-5    /* bound slack, >> float kernel error (~3e-7) */
 #define SLACK_ABS 1e-6
@@ -1046,11 +1048,11 @@ static kq_status polish(engine *e, best_run *b, int max_iter)
 
 /* Seeding and Lloyd n_init times on the points; the best run in *best,
  * refined at small k. */
-static kq_status cluster_points(const kq_points_f *p, double total_w,
-                                const kq_kmeans_params *params,
-                                const kq_kmeans_engine_options *opts,
-                                kq_pool *pool, best_run *best,
-                                kq_kmeans_result *out)
+static kq_status cluster_level(const kq_points_f *p, double total_w,
+                               double tol_abs, const kq_kmeans_params *params,
+                               const kq_kmeans_engine_options *opts,
+                               kq_pool *pool, best_run *best,
+                               kq_kmeans_result *out)
 {
     engine e;
     kq_status st = engine_init(&e, p, params->k, pool, opts);
@@ -1058,7 +1060,6 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
         return st;
     kq_rng rng;
     kq_rng_seed(&rng, (uint32_t)params->seed);
-    double tol_abs = absolute_tolerance(p, total_w, params->tol);
     for (int run = 0; run < params->n_init && st == KQ_OK; run++) {
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1091,6 +1092,121 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
         out->seconds_iterations += seconds_since(&t0);
     }
     engine_free(&e);
+    return st;
+}
+
+/* ---- coarse to fine ----
+ * Most of Lloyd's iterations only move centres across the cube, which
+ * the colours' 8x8x8 cells (each its weighted mean) show almost as well
+ * at a fraction of the points. Seeding, Lloyd and the refinement run on
+ * the cells; Lloyd on the distinct colours then starts next to its fixed
+ * point and needs a few (mostly bounded) iterations. */
+
+/* Z-ordered integer colours sharing their top 8 - drop bits per channel
+ * are consecutive (a Z-order property); each run becomes one point. */
+static void start_cell(point_set *c, size_t at, const kq_points_f *f,
+                       size_t i)
+{
+    c->xyz[at] = f->x[i];
+    c->xyz[c->p.n + at] = f->y[i];
+    c->xyz[2 * c->p.n + at] = f->z[i];
+    c->w[at] = f->w[i];
+}
+
+static kq_status points_coarsen(const kq_points_f *f, int drop,
+                                point_set *out)
+{
+    size_t cells = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && points_alloc(out, cells) != KQ_OK)
+            return KQ_ERR_NOMEM;
+        float *x = out->xyz, *y = x + cells, *z = y + cells;
+        size_t at = (size_t)-1;
+        uint32_t prev = UINT32_MAX;
+        for (size_t i = 0; i < f->n; i++) {
+            uint32_t key = (uint32_t)f->x[i] >> drop << 16 |
+                           (uint32_t)f->y[i] >> drop << 8 |
+                           (uint32_t)f->z[i] >> drop;
+            at += key != prev;
+            if (pass == 0 || key != prev) {
+                prev = key;
+                if (pass == 1)
+                    start_cell(out, at, f, i);
+                continue;
+            }
+            double w = f->w[i], wa = out->w[at] + w;
+            /* running weighted mean, kept in float like every point */
+            x[at] += (float)(w / wa * (f->x[i] - x[at]));
+            y[at] += (float)(w / wa * (f->y[i] - y[at]));
+            z[at] += (float)(w / wa * (f->z[i] - z[at]));
+            out->w[at] = wa;
+        }
+        cells = at + 1;
+    }
+    return KQ_OK;
+}
+
+static kq_status refine_on_points(const kq_points_f *p, const best_run *from,
+                                  double tol_abs,
+                                  const kq_kmeans_params *params,
+                                  const kq_kmeans_engine_options *opts,
+                                  kq_pool *pool, best_run *best)
+{
+    engine e;
+    kq_status st = engine_init(&e, p, params->k, pool, opts);
+    if (st != KQ_OK)
+        return st;
+    if (!(opts && opts->loop) && e.k >= POLISH_BOUNDED_K)
+        e.loop = KQ_LOOP_HAMERLY; /* near the fixed point: bounds pay */
+    for (int j = 0; j < e.k; j++)
+        set_centre(&e, j, &from->centres[3 * j]);
+    int n_iter = run_lloyd(&e, params->max_iter,
+                           e.k <= REFINE_MAX_K ? 0.0 : tol_abs);
+    st = n_iter < 0 ? KQ_ERR_NOMEM
+                    : keep_if_better(best, &e, n_iter + from->n_iter,
+                                     total_inertia(&e));
+    engine_free(&e);
+    return st;
+}
+
+static int coarse_drop_bits(const kq_points_f *p,
+                            const kq_kmeans_engine_options *opts)
+{
+    if (opts && (opts->init_centres || opts->no_coarse))
+        return 0;
+    return p->n >= COARSE_MIN_POINTS ? COARSE_DROP_BITS : 0;
+}
+
+static kq_status cluster_points(const kq_points_f *p, double total_w,
+                                bool z_ordered,
+                                const kq_kmeans_params *params,
+                                const kq_kmeans_engine_options *opts,
+                                kq_pool *pool, best_run *best,
+                                kq_kmeans_result *out)
+{
+    double tol_abs = absolute_tolerance(p, total_w, params->tol);
+    int drop = z_ordered ? coarse_drop_bits(p, opts) : 0;
+    if (drop == 0)
+        return cluster_level(p, total_w, tol_abs, params, opts, pool, best,
+                             out);
+    point_set cells = {0};
+    best_run coarse = {0};
+    kq_status st = points_coarsen(p, drop, &cells);
+    if (st == KQ_OK && cells.p.n < (size_t)params->k * 4)
+        st = cluster_level(p, total_w, tol_abs, params, opts, pool, best,
+                           out); /* too few cells to stand for the colours */
+    else if (st == KQ_OK) {
+        st = cluster_level(&cells.p, total_w, tol_abs, params, opts, pool,
+                           &coarse, out);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (st == KQ_OK)
+            st = refine_on_points(p, &coarse, tol_abs, params, opts, pool,
+                                  best);
+        out->seconds_iterations += seconds_since(&t0);
+    }
+    best_run_free(&coarse);
+    points_free(&cells);
     return st;
 }
 
@@ -1188,8 +1304,8 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
         else
             all_points_as_centres(p, &best);
     } else {
-        st = cluster_points(p, (double)map->n, params, opts, pool, &best,
-                            out);
+        st = cluster_points(p, (double)map->n, map->order != NULL, params,
+                            opts, pool, &best, out);
     }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);

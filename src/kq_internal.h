@@ -283,6 +283,7 @@ typedef struct {
     bool no_simd;   /* force the portable kernels */
     bool no_dedup;  /* cluster every pixel as its own point (weight 1) */
     bool no_refine; /* skip the merge/split refinement after Lloyd */
+    bool no_coarse; /* no coarse stage on 8x8x8 colour cells first */
     const double *init_centres; /* k x 3: skip seeding, start from these */
 } kq_kmeans_engine_options;
 

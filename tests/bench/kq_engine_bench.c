@@ -60,6 +60,7 @@ static int fit(int argc, char **argv)
     if (argc > 7 && !strcmp(argv[7], "hamerly"))
         o.loop = KQ_LOOP_HAMERLY;
     o.no_simd = argc > 8 && !strcmp(argv[8], "portable");
+    o.no_coarse = getenv("KQ_NO_COARSE") != NULL; /* for tuning */
     kq_load_options lo;
     kq_load_options_default(&lo);
     kq_image img = {0};

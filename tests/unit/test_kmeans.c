@@ -145,6 +145,34 @@ static void dedup_reaches_the_all_pixel_fixed_point(void **state)
     kq_image_free(&img);
 }
 
+/* The coarse stage (8x8x8 colour cells) only finds the start: the result
+ * is still a fixed point of Lloyd on the distinct colours, so one more
+ * plain run from its centres changes no label and no centre. */
+static void coarse_to_fine_ends_at_a_fixed_point(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(320, 240, 9, 90);
+    const int ks[] = {3, 8, 20};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_result fit, again;
+        fit_with(&img, &p, NULL, &fit);
+        assert_true(fit.n_colours >= 8192); /* the coarse stage ran */
+        kq_kmeans_engine_options o = {.init_centres = fit.centroids,
+                                      .no_refine = true, .no_coarse = true};
+        p.tol = 0.0;
+        fit_with(&img, &p, &o, &again);
+        assert_int_equal(again.n_iter, 1);
+        assert_memory_equal(fit.centroids, again.centroids,
+                            sizeof(double) * 3 * (size_t)fit.k);
+        assert_memory_equal(fit.labels, again.labels,
+                            sizeof(int32_t) * fit.n);
+        kq_kmeans_result_free(&fit);
+        kq_kmeans_result_free(&again);
+    }
+    kq_image_free(&img);
+}
+
 static void bounded_and_plain_loops_agree(void **state)
 {
     (void)state;
@@ -457,6 +485,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
+        cmocka_unit_test(coarse_to_fine_ends_at_a_fixed_point),
         cmocka_unit_test(bounded_and_plain_loops_agree),
         cmocka_unit_test(thread_count_changes_nothing),
         cmocka_unit_test(simd_and_portable_fits_agree),
