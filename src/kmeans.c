@@ -58,14 +58,12 @@ typedef struct {
     kq_points_f p;
     float *xyz;   /* 3 x n floats behind p.x, p.y, p.z */
     double *w;    /* n weights behind p.w */
-    uint32_t *order; /* point i is histogram colour order[i]; NULL: i */
 } point_set;
 
 static void points_free(point_set *ps)
 {
     free(ps->xyz);
     free(ps->w);
-    free(ps->order);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -89,25 +87,20 @@ static kq_status points_alloc(point_set *ps, size_t n)
     return KQ_OK;
 }
 
-/* The distinct colours in Z-order (order[i] = their histogram index), so
- * that consecutive points make compact boxes for the seeding's pruning. */
+/* The distinct colours, in the histogram's Z-order: consecutive points
+ * make compact boxes for the seeding's pruning and the coarse cells. */
 static kq_status points_from_histogram(point_set *ps, const kq_histogram *h)
 {
     kq_status st = points_alloc(ps, h->n_colours);
     if (st != KQ_OK)
         return st;
-    ps->order = malloc(sizeof(uint32_t) * (h->n_colours ? h->n_colours : 1));
-    if (!ps->order || kq_histogram_morton_order(h, ps->order) != KQ_OK) {
-        points_free(ps);
-        return KQ_ERR_NOMEM;
-    }
     float *x = ps->xyz, *y = x + h->n_colours, *z = y + h->n_colours;
     for (size_t i = 0; i < h->n_colours; i++) {
-        uint32_t c = h->colour[ps->order[i]];
+        uint32_t c = h->colour[i];
         x[i] = (float)(c >> 16);
         y[i] = (float)((c >> 8) & 255);
         z[i] = (float)(c & 255);
-        ps->w[i] = h->count[ps->order[i]];
+        ps->w[i] = h->count[i];
     }
     return KQ_OK;
 }
@@ -1212,7 +1205,6 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
 
 typedef struct {
     kq_histogram *h; /* NULL: point i is pixel i */
-    const uint32_t *order; /* point i is histogram colour order[i] */
     const unsigned char *rgb;
     const int32_t *point_label;
     int32_t *pixel_label;
@@ -1246,15 +1238,8 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
         out->counts[j] = (size_t)b->wsum[j];
     map->point_label = b->label;
     map->pixel_label = out->labels;
-    if (map->h) {
-        int32_t *by_colour = malloc(sizeof(int32_t) * (p->n ? p->n : 1));
-        if (!by_colour)
-            return KQ_ERR_NOMEM;
-        for (size_t i = 0; i < p->n; i++)
-            by_colour[map->order ? map->order[i] : i] = b->label[i];
-        kq_histogram_relabel(map->h, by_colour);
-        free(by_colour);
-    }
+    if (map->h && kq_histogram_relabel(map->h, b->label) != KQ_OK)
+        return KQ_ERR_NOMEM;
     kq_pool_run(pool, (map->n + LABEL_TASK - 1) / LABEL_TASK, label_task,
                 map);
     out->k = k;
@@ -1304,7 +1289,7 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
         else
             all_points_as_centres(p, &best);
     } else {
-        st = cluster_points(p, (double)map->n, map->order != NULL, params,
+        st = cluster_points(p, (double)map->n, map->h != NULL, params,
                             opts, pool, &best, out);
     }
     struct timespec t0;
@@ -1336,7 +1321,7 @@ kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
         st = dedup ? points_from_histogram(&ps, &h)
                    : points_from_samples(&ps, rgb, NULL, n);
     double seconds_histogram = seconds_since(&t0);
-    label_map map = {dedup ? &h : NULL, ps.order, rgb, NULL, NULL, n};
+    label_map map = {dedup ? &h : NULL, rgb, NULL, NULL, n};
     if (st == KQ_OK)
         st = fit_points(&ps.p, &map, params, opts, out);
     points_free(&ps);
@@ -1389,7 +1374,7 @@ kq_status kq_kmeans_fit(const float *pixels, size_t n,
     point_set ps;
     if ((st = points_from_samples(&ps, NULL, pixels, n)) != KQ_OK)
         return st;
-    label_map map = {NULL, NULL, NULL, NULL, NULL, n};
+    label_map map = {NULL, NULL, NULL, NULL, n};
     st = fit_points(&ps.p, &map, params, NULL, out);
     points_free(&ps);
     out->k_requested = params->k;

@@ -168,31 +168,32 @@ void kq_pool_run(kq_pool *pool, size_t n_tasks, kq_task_fn fn, void *ctx);
 typedef struct {
     size_t n_pixels;
     size_t n_colours;      /* U */
-    uint32_t *colour;      /* U packed 0xRRGGBB: ascending (sort path) or
-                              in Z-order (table path) */
+    uint32_t *colour;      /* U packed 0xRRGGBB, in Z-order (ascending
+                              Morton code): neighbours in the array are
+                              neighbours in the RGB cube */
     uint32_t *count;       /* U pixel counts */
     uint32_t *pixel_index; /* sort path: n_pixels distinct indices */
     uint32_t *table;       /* table path: 2^24 entries, Morton code of
                               the colour -> index */
+    int32_t *label_of;     /* sort path, after relabel: U labels */
 } kq_histogram;
 
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
                              kq_histogram *h);
 void kq_histogram_free(kq_histogram *h);
 
-/* order = the distinct indices sorted by the Morton (Z-order) code of
- * their colours: neighbours in order are neighbours in the RGB cube. */
-kq_status kq_histogram_morton_order(const kq_histogram *h, uint32_t *order);
+/* The Morton (Z-order) code of a colour: its bits interleaved r g b. */
+uint32_t kq_colour_morton(const unsigned char rgb[3]);
 
 /* The distinct index of pixel i of rgb (the image the histogram counted). */
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i);
 
-/* Replaces every distinct index by colour_label[index] (once, after
- * clustering); kq_histogram_index then yields labels. */
-void kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label);
+/* Gives every distinct colour index its label colour_label[index] (once,
+ * after clustering); kq_histogram_labels then yields labels. */
+kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label);
 
-/* labels[i] = kq_histogram_index(h, rgb, i) for i in begin..end-1. */
+/* labels[i] = the label of pixel i's colour, for i in begin..end-1. */
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels);
 

@@ -189,10 +189,44 @@ static void delta_e_of_images_agrees_with_the_pair_function(void **state)
     kq_image_free(&b);
 }
 
+/* Many pixels, with pairs repeated far apart and more distinct pairs than
+ * the memo holds: the image function still equals the pair function summed
+ * pixel by pixel. */
+static void delta_e_of_a_big_image_agrees_pixel_by_pixel(void **state)
+{
+    (void)state;
+    const int w = 400, h = 300;
+    kq_image a = kq_test_image(w, h, 0, 0, 0), b = kq_test_image(w, h, 0, 0, 0);
+    double sum = 0.0, worst = 0.0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            unsigned char pa[3] = {(unsigned char)(x * 7), (unsigned char)y,
+                                   (unsigned char)(x ^ y)};
+            unsigned char pb[3] = {(unsigned char)(y % 5 * 50), 100,
+                                   (unsigned char)(x % 3 * 90)};
+            kq_test_set_pixel(&a, x, y, pa[0], pa[1], pa[2]);
+            kq_test_set_pixel(&b, x, y, pb[0], pb[1], pb[2]);
+            double la[3], lb[3];
+            kq_color_srgb_to_lab(pa, la);
+            kq_color_srgb_to_lab(pb, lb);
+            double d = kq_color_ciede2000(la, lb);
+            sum += d;
+            worst = d > worst ? d : worst;
+        }
+    }
+    double mean, max;
+    assert_int_equal(kq_quality_delta_e(&a, &b, &mean, &max), KQ_OK);
+    assert_true(fabs(mean - sum / (w * h)) <= 1e-12 * mean);
+    assert_true(max == worst);
+    kq_image_free(&a);
+    kq_image_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ciede2000_matches_the_published_pairs),
+        cmocka_unit_test(delta_e_of_a_big_image_agrees_pixel_by_pixel),
         cmocka_unit_test(ciede2000_of_equal_colours_is_zero),
         cmocka_unit_test(srgb_to_lab_matches_imagemagick),
         cmocka_unit_test(white_and_black_are_the_ends_of_lab),
