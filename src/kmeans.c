@@ -42,6 +42,7 @@
                              cost more in wake-ups than they save */
 #define HAMERLY_MIN_K 24  /* below this, plain Lloyd wins (measured) */
 #define REFINE_MAX_K 32   /* merge/split refinement up to this k */
+#define DRIFT_MAX_K 32    /* the drift loop near a fixed point up to this k */
 #define REFINE_TRIES 2    /* split candidates tried before giving up */
 #define REFINE_MAX 3      /* Lloyd reruns at most */
 #define REFINE_PROBE 4    /* iterations before a rerun must look better */
@@ -137,6 +138,7 @@ typedef struct {
     float *dist;              /* n: seeding potential / refill distances */
     size_t n_blocks;
     float *box;               /* n_blocks x 6: min, max per channel */
+    bool boxes_ready;
     float *bmax;              /* n_blocks: largest dist in the block */
     double *bpot;             /* n_blocks: the block's potential */
     double *upper, *lower;    /* n: Hamerly bounds (distances, not squared) */
@@ -149,11 +151,12 @@ typedef struct {
                                  nearest other centre (Hamerly) */
     double max_delta, second_delta;
     int max_delta_at;
+    double *key;              /* n: drift loop, margin + drift when scanned */
+    double *bkey;             /* n_blocks: the smallest key of each block */
+    double drift;             /* drift loop: twice the summed largest moves */
     float cand[3];            /* seeding: the candidate being tried */
     int assign_mode;          /* see assign_task */
 } engine;
-
-static void compute_boxes(engine *e);
 
 static void engine_free(engine *e)
 {
@@ -161,7 +164,7 @@ static void engine_free(engine *e)
                       e->bmax, e->bpot, e->upper, e->lower, e->chunk_pot,
                       e->chunk_pot_trial, e->chunk_sums,
                       e->chunk_w, e->chunk_changed, e->sums, e->wsum,
-                      e->delta, e->half_gap};
+                      e->delta, e->half_gap, e->key, e->bkey};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
     memset(e, 0, sizeof *e);
@@ -210,7 +213,6 @@ static kq_status engine_init(engine *e, const kq_points_f *p, int k,
     }
     e->cy = e->cx + kk;
     e->cz = e->cx + 2 * kk;
-    compute_boxes(e);
     return KQ_OK;
 }
 
@@ -399,6 +401,9 @@ static size_t pick_first(const engine *e, kq_rng *rng, double total_w)
 
 static void seed_kmeanspp(engine *e, kq_rng *rng, double total_w)
 {
+    if (!e->boxes_ready) /* only seeding needs them */
+        compute_boxes(e);
+    e->boxes_ready = true;
     for (size_t i = 0; i < e->p->n; i++)
         e->dist[i] = INFINITY;
     for (size_t b = 0; b < e->n_blocks; b++)
@@ -425,7 +430,8 @@ static void seed_kmeanspp(engine *e, kq_rng *rng, double total_w)
 
 /* ---- assignment ---- */
 
-enum { ASSIGN_PLAIN, ASSIGN_FULL_BOUNDS, ASSIGN_BOUNDED };
+enum { ASSIGN_PLAIN, ASSIGN_FULL_BOUNDS, ASSIGN_BOUNDED, ASSIGN_FULL_DRIFT,
+       ASSIGN_DRIFT };
 
 static double upper_of(float sq)
 {
@@ -547,6 +553,78 @@ static size_t assign_range_bounded(engine *e, size_t b, size_t end,
     return changed + scan_points(e, idx, m, delta_sums, delta_w);
 }
 
+/* ---- the drift loop (small k, near a fixed point) ----
+ * Hamerly's loop still visits every point each iteration. Here a point
+ * keeps one number: key = (lower bound - upper bound) when last scanned,
+ * plus the drift at that time, where the drift sums twice the largest
+ * centre move of every iteration since. Its label is provably still the
+ * strict nearest while key > drift. Points are in Z-order and each block
+ * of BLOCK points keeps its smallest key, so an iteration looks only at
+ * the blocks that hold a point whose key the drift has reached: near the
+ * fixed point, a few blocks along the Voronoi boundaries. */
+
+static void set_key(engine *e, size_t i, float best, float second)
+{
+    e->key[i] = lower_of(second) - upper_of(best) + e->drift;
+}
+
+static void block_min_key(engine *e, size_t b)
+{
+    size_t i0, i1;
+    block_range(e, b, &i0, &i1);
+    double m = INFINITY;
+    for (size_t i = i0; i < i1; i++)
+        m = e->key[i] < m ? e->key[i] : m;
+    e->bkey[b] = m;
+}
+
+/* Scans idx[0..m-1] fully; new labels, keys and the chunk's sums. */
+static size_t scan_for_keys(engine *e, const size_t *idx, size_t m,
+                            double *delta_sums, double *delta_w)
+{
+    float x[BATCH], y[BATCH], z[BATCH], best[BATCH], second[BATCH];
+    int32_t lab[BATCH];
+    for (size_t q = 0; q < m; q++) {
+        x[q] = e->p->x[idx[q]];
+        y[q] = e->p->y[idx[q]];
+        z[q] = e->p->z[idx[q]];
+    }
+    kq_points_f batch = {x, y, z, NULL, m};
+    kq_centres_f c = centres_view(e, e->k);
+    e->kern.nearest(&batch, 0, m, &c, lab, best, second);
+    size_t changed = 0;
+    for (size_t q = 0; q < m; q++) {
+        if (e->label[idx[q]] != lab[q]) {
+            move_point(e, delta_sums, delta_w, idx[q], lab[q]);
+            changed++;
+        }
+        set_key(e, idx[q], best[q], second[q]);
+    }
+    return changed;
+}
+
+/* The blocks of chunk t: every point scanned (first) or only those whose
+ * key the drift has reached. */
+static size_t assign_blocks_drift(engine *e, size_t t, bool every,
+                                  double *delta_sums, double *delta_w)
+{
+    size_t b0, b1, i0, i1, idx[BLOCK], changed = 0;
+    blocks_of_chunk(e, t, &b0, &b1);
+    for (size_t b = b0; b < b1; b++) {
+        if (!every && e->bkey[b] > e->drift)
+            continue;
+        block_range(e, b, &i0, &i1);
+        size_t m = 0;
+        for (size_t i = i0; i < i1; i++) { /* branch-free: mostly not */
+            idx[m] = i;
+            m += every || e->key[i] <= e->drift;
+        }
+        changed += scan_for_keys(e, idx, m, delta_sums, delta_w);
+        block_min_key(e, b);
+    }
+    return changed;
+}
+
 static void assign_task(void *ctx, size_t t)
 {
     engine *e = ctx;
@@ -558,6 +636,9 @@ static void assign_task(void *ctx, size_t t)
     memset(dw, 0, sizeof(double) * kk);
     if (e->assign_mode == ASSIGN_BOUNDED)
         e->chunk_changed[t] = assign_range_bounded(e, b, end, ds, dw);
+    else if (e->assign_mode >= ASSIGN_FULL_DRIFT)
+        e->chunk_changed[t] = assign_blocks_drift(
+            e, t, e->assign_mode == ASSIGN_FULL_DRIFT, ds, dw);
     else
         e->chunk_changed[t] = assign_range_full(
             e, b, end, e->assign_mode == ASSIGN_FULL_BOUNDS, ds, dw);
@@ -568,6 +649,8 @@ static size_t assign_labels(engine *e, bool first)
 {
     if (e->loop == KQ_LOOP_PLAIN)
         e->assign_mode = ASSIGN_PLAIN;
+    else if (e->loop == KQ_LOOP_DRIFT)
+        e->assign_mode = first ? ASSIGN_FULL_DRIFT : ASSIGN_DRIFT;
     else
         e->assign_mode = first ? ASSIGN_FULL_BOUNDS : ASSIGN_BOUNDED;
     kq_pool_run(e->pool, e->n_chunks, assign_task, e);
@@ -639,6 +722,10 @@ static void refill_empty_clusters(engine *e)
             e->upper[f] = INFINITY;
             e->lower[f] = 0.0;
         }
+        if (e->key) {
+            e->key[f] = -INFINITY;
+            e->bkey[f / BLOCK] = -INFINITY;
+        }
     }
 }
 
@@ -697,13 +784,20 @@ static double update_centres(engine *e, float *prev)
         }
         set_centre(e, j, m);
     }
-    if (e->loop == KQ_LOOP_HAMERLY)
+    if (e->loop == KQ_LOOP_HAMERLY || e->loop == KQ_LOOP_DRIFT)
         update_bounds_data(e, prev);
+    if (e->loop == KQ_LOOP_DRIFT)
+        e->drift += 2.0 * e->max_delta;
     return shift;
 }
 
 static kq_status alloc_bounds(engine *e)
 {
+    if (e->loop == KQ_LOOP_DRIFT && !e->key) {
+        e->key = malloc(sizeof(double) * e->p->n);
+        e->bkey = malloc(sizeof(double) * e->n_blocks);
+        return e->key && e->bkey ? KQ_OK : KQ_ERR_NOMEM;
+    }
     if (e->loop != KQ_LOOP_HAMERLY || e->upper)
         return KQ_OK;
     e->upper = malloc(sizeof(double) * e->p->n);
@@ -763,24 +857,26 @@ static double total_inertia(engine *e)
     return sum_in_order(e->chunk_pot_trial, e->n_chunks);
 }
 
-/* scikit-learn's tolerance: tol times the mean per-channel variance. */
+/* scikit-learn's tolerance: tol times the mean per-channel variance.
+ * One pass of sums of w, w x and w x^2: exact for integer colours and
+ * counts, and free of the long dependent chain of a two-pass variance. */
 static double absolute_tolerance(const kq_points_f *p, double total_w,
                                  double tol)
 {
-    const float *ch[3] = {p->x, p->y, p->z};
-    double var_sum = 0.0;
-    for (int c = 0; c < 3; c++) {
-        double mean = 0.0, sq = 0.0;
-        for (size_t i = 0; i < p->n; i++)
-            mean += p->w[i] * ch[c][i];
-        mean /= total_w;
-        for (size_t i = 0; i < p->n; i++) {
-            double d = ch[c][i] - mean;
-            sq += p->w[i] * d * d;
-        }
-        var_sum += sq / total_w;
+    double sx = 0, sy = 0, sz = 0, qx = 0, qy = 0, qz = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
+        sx += w * x;
+        sy += w * y;
+        sz += w * z;
+        qx += w * x * x;
+        qy += w * y * y;
+        qz += w * z * z;
     }
-    return tol * var_sum / 3.0;
+    double mx = sx / total_w, my = sy / total_w, mz = sz / total_w;
+    double var_sum = qx / total_w - mx * mx + qy / total_w - my * my +
+                     qz / total_w - mz * mz;
+    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
 }
 
 /* ---- public ---- */
@@ -1096,45 +1192,47 @@ static kq_status cluster_level(const kq_points_f *p, double total_w,
  * point and needs a few (mostly bounded) iterations. */
 
 /* Z-ordered integer colours sharing their top 8 - drop bits per channel
- * are consecutive (a Z-order property); each run becomes one point. */
-static void start_cell(point_set *c, size_t at, const kq_points_f *f,
-                       size_t i)
+ * are consecutive (a Z-order property); each run becomes one point, its
+ * weighted mean. */
+static uint32_t cell_key(const kq_points_f *f, size_t i, int drop)
 {
-    c->xyz[at] = f->x[i];
-    c->xyz[c->p.n + at] = f->y[i];
-    c->xyz[2 * c->p.n + at] = f->z[i];
-    c->w[at] = f->w[i];
+    return (uint32_t)f->x[i] >> drop << 16 | (uint32_t)f->y[i] >> drop << 8 |
+           (uint32_t)f->z[i] >> drop;
+}
+
+static size_t count_cells(const kq_points_f *f, int drop)
+{
+    size_t cells = 0;
+    uint32_t prev = UINT32_MAX;
+    for (size_t i = 0; i < f->n; i++) {
+        uint32_t key = cell_key(f, i, drop);
+        cells += key != prev;
+        prev = key;
+    }
+    return cells;
 }
 
 static kq_status points_coarsen(const kq_points_f *f, int drop,
                                 point_set *out)
 {
-    size_t cells = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && points_alloc(out, cells) != KQ_OK)
-            return KQ_ERR_NOMEM;
-        float *x = out->xyz, *y = x + cells, *z = y + cells;
-        size_t at = (size_t)-1;
-        uint32_t prev = UINT32_MAX;
-        for (size_t i = 0; i < f->n; i++) {
-            uint32_t key = (uint32_t)f->x[i] >> drop << 16 |
-                           (uint32_t)f->y[i] >> drop << 8 |
-                           (uint32_t)f->z[i] >> drop;
-            at += key != prev;
-            if (pass == 0 || key != prev) {
-                prev = key;
-                if (pass == 1)
-                    start_cell(out, at, f, i);
-                continue;
-            }
-            double w = f->w[i], wa = out->w[at] + w;
-            /* running weighted mean, kept in float like every point */
-            x[at] += (float)(w / wa * (f->x[i] - x[at]));
-            y[at] += (float)(w / wa * (f->y[i] - y[at]));
-            z[at] += (float)(w / wa * (f->z[i] - z[at]));
-            out->w[at] = wa;
+    size_t cells = count_cells(f, drop);
+    if (points_alloc(out, cells) != KQ_OK)
+        return KQ_ERR_NOMEM;
+    float *x = out->xyz, *y = x + cells, *z = y + cells;
+    size_t at = 0, i = 0;
+    while (i < f->n) {
+        uint32_t key = cell_key(f, i, drop);
+        double w = 0, sx = 0, sy = 0, sz = 0; /* exact: integer sums */
+        for (; i < f->n && cell_key(f, i, drop) == key; i++) {
+            w += f->w[i];
+            sx += f->w[i] * f->x[i];
+            sy += f->w[i] * f->y[i];
+            sz += f->w[i] * f->z[i];
         }
-        cells = at + 1;
+        x[at] = (float)(sx / w);
+        y[at] = (float)(sy / w);
+        z[at] = (float)(sz / w);
+        out->w[at++] = w;
     }
     return KQ_OK;
 }
@@ -1150,7 +1248,7 @@ static kq_status refine_on_points(const kq_points_f *p, const best_run *from,
     if (st != KQ_OK)
         return st;
     if (!(opts && opts->loop) && e.k >= POLISH_BOUNDED_K)
-        e.loop = KQ_LOOP_HAMERLY; /* near the fixed point: bounds pay */
+        e.loop = e.k <= DRIFT_MAX_K ? KQ_LOOP_DRIFT : KQ_LOOP_HAMERLY;
     for (int j = 0; j < e.k; j++)
         set_centre(&e, j, &from->centres[3 * j]);
     int n_iter = run_lloyd(&e, params->max_iter,

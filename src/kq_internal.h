@@ -276,7 +276,8 @@ float kq_sq_dist_f(float x, float y, float z, float cx, float cy, float cz);
 typedef enum {
     KQ_LOOP_AUTO = 0, /* Hamerly above a k threshold, plain Lloyd below */
     KQ_LOOP_PLAIN,
-    KQ_LOOP_HAMERLY
+    KQ_LOOP_HAMERLY,
+    KQ_LOOP_DRIFT     /* one margin per point, blocks skipped whole */
 } kq_loop_kind;
 
 typedef struct {

@@ -182,13 +182,17 @@ static void bounded_and_plain_loops_agree(void **state)
         kq_kmeans_params p = params_k(ks[t]);
         kq_kmeans_engine_options plain = {.loop = KQ_LOOP_PLAIN};
         kq_kmeans_engine_options bounded = {.loop = KQ_LOOP_HAMERLY};
-        kq_kmeans_result a, b;
+        kq_kmeans_engine_options drift = {.loop = KQ_LOOP_DRIFT};
+        kq_kmeans_result a, b, c;
         fit_with(&img, &p, &plain, &a);
         fit_with(&img, &p, &bounded, &b);
+        fit_with(&img, &p, &drift, &c);
         assert_true(a.n_iter > 1);
         assert_same_result(&a, &b);
+        assert_same_result(&a, &c);
         kq_kmeans_result_free(&a);
         kq_kmeans_result_free(&b);
+        kq_kmeans_result_free(&c);
     }
     kq_image_free(&img);
 }
