@@ -42,7 +42,7 @@
                              cost more in wake-ups than they save */
 #define HAMERLY_MIN_K 24  /* below this, plain Lloyd wins (measured) */
 #define REFINE_MAX_K 32   /* merge/split refinement up to this k */
-#define DRIFT_MAX_K 32    /* the drift loop near a fixed point up to this k */
+#define DRIFT_MAX_K 64    /* the drift loop near a fixed point up to this k */
 #define REFINE_TRIES 2    /* split candidates tried before giving up */
 #define REFINE_MAX 3      /* Lloyd reruns at most */
 #define REFINE_PROBE 4    /* iterations before a rerun must look better */
