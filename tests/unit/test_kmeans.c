@@ -148,29 +148,47 @@ static void dedup_reaches_the_all_pixel_fixed_point(void **state)
 /* The coarse stage (8x8x8 colour cells) only finds the start: the result
  * is still a fixed point of Lloyd on the distinct colours, so one more
  * plain run from its centres changes no label and no centre. */
+/* Colours packed into few 8x8x8 cells (r and g span 32 values each), so
+ * that k=32 needs the finer 4x4x4 cells for its coarse stage. */
+static kq_image narrow_image(void)
+{
+    kq_image img = kq_test_image(256, 128, 0, 0, 0);
+    for (int y = 0; y < 128; y++)
+        for (int x = 0; x < 256; x++)
+            kq_test_set_pixel(&img, x, y, (unsigned char)(100 + x % 32),
+                              (unsigned char)(100 + y % 32),
+                              (unsigned char)((x * 7 + y * 13) % 256));
+    return img;
+}
+
+static void check_fixed_point(const kq_image *img, int k)
+{
+    kq_kmeans_params p = params_k(k);
+    kq_kmeans_result fit, again;
+    fit_with(img, &p, NULL, &fit);
+    assert_true(fit.n_colours >= 8192); /* the coarse stage ran */
+    kq_kmeans_engine_options o = {.init_centres = fit.centroids,
+                                  .no_refine = true, .no_coarse = true};
+    p.tol = 0.0;
+    fit_with(img, &p, &o, &again);
+    assert_int_equal(again.n_iter, 1);
+    assert_memory_equal(fit.centroids, again.centroids,
+                        sizeof(double) * 3 * (size_t)fit.k);
+    assert_memory_equal(fit.labels, again.labels, sizeof(int32_t) * fit.n);
+    kq_kmeans_result_free(&fit);
+    kq_kmeans_result_free(&again);
+}
+
 static void coarse_to_fine_ends_at_a_fixed_point(void **state)
 {
     (void)state;
-    kq_image img = synthetic_image(320, 240, 9, 90);
+    kq_image img = synthetic_image(320, 240, 9, 90), narrow = narrow_image();
     const int ks[] = {3, 8, 20};
-    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
-        kq_kmeans_params p = params_k(ks[t]);
-        kq_kmeans_result fit, again;
-        fit_with(&img, &p, NULL, &fit);
-        assert_true(fit.n_colours >= 8192); /* the coarse stage ran */
-        kq_kmeans_engine_options o = {.init_centres = fit.centroids,
-                                      .no_refine = true, .no_coarse = true};
-        p.tol = 0.0;
-        fit_with(&img, &p, &o, &again);
-        assert_int_equal(again.n_iter, 1);
-        assert_memory_equal(fit.centroids, again.centroids,
-                            sizeof(double) * 3 * (size_t)fit.k);
-        assert_memory_equal(fit.labels, again.labels,
-                            sizeof(int32_t) * fit.n);
-        kq_kmeans_result_free(&fit);
-        kq_kmeans_result_free(&again);
-    }
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++)
+        check_fixed_point(&img, ks[t]);
+    check_fixed_point(&narrow, 32);
     kq_image_free(&img);
+    kq_image_free(&narrow);
 }
 
 static void bounded_and_plain_loops_agree(void **state)
