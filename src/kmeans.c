@@ -19,6 +19,10 @@
  *   block is a small box of the cube) that they cannot come closer to.
  * - At small k (<= REFINE_MAX_K), a merge/split refinement escapes poor
  *   local optima and a final run iterates to convergence (see refine()).
+ * - With many colours, seeding, Lloyd and the refinement run first on
+ *   coarse colour cells, and Lloyd on the colours starts from there (see
+ *   "coarse to fine"). Near a fixed point the drift loop (one margin per
+ *   point, whole blocks skipped) replaces Hamerly's up to DRIFT_MAX_K.
  *
  * The seeding follows scikit-learn's greedy k-means++ with sample weights
  * (2 + floor(ln k) candidates per centre, the one that lowers the weighted
@@ -467,8 +471,15 @@ static void move_point(engine *e, double *delta_sums, double *delta_w,
     e->label[i] = to;
 }
 
-/* Hamerly's full scans of the points idx[0..m-1] (gathered so the kernel sees
- * contiguous arrays); returns how many changed label. */
+/* Drift loop: see below. */
+static void set_key(engine *e, size_t i, float best, float second)
+{
+    e->key[i] = lower_of(second) - upper_of(best) + e->drift;
+}
+
+/* Full scans of the points idx[0..m-1] (gathered so the kernel sees
+ * contiguous arrays) for the bounded loops, which then renew the point's
+ * bounds (Hamerly) or key (drift); returns how many changed label. */
 static size_t scan_points(engine *e, const size_t *idx, size_t m,
                           double *delta_sums, double *delta_w)
 {
@@ -488,6 +499,10 @@ static size_t scan_points(engine *e, const size_t *idx, size_t m,
         if (e->label[i] != lab[q]) {
             move_point(e, delta_sums, delta_w, i, lab[q]);
             changed++;
+        }
+        if (e->loop == KQ_LOOP_DRIFT) {
+            set_key(e, i, best[q], second[q]);
+            continue;
         }
         e->upper[i] = upper_of(best[q]);
         e->lower[i] = lower_of(second[q]);
@@ -566,11 +581,6 @@ static size_t assign_range_bounded(engine *e, size_t b, size_t end,
  * the blocks that hold a point whose key the drift has reached: near the
  * fixed point, a few blocks along the Voronoi boundaries. */
 
-static void set_key(engine *e, size_t i, float best, float second)
-{
-    e->key[i] = lower_of(second) - upper_of(best) + e->drift;
-}
-
 static void block_min_key(engine *e, size_t b)
 {
     size_t i0, i1;
@@ -579,31 +589,6 @@ static void block_min_key(engine *e, size_t b)
     for (size_t i = i0; i < i1; i++)
         m = e->key[i] < m ? e->key[i] : m;
     e->bkey[b] = m;
-}
-
-/* Scans idx[0..m-1] fully; new labels, keys and the chunk's sums. */
-static size_t scan_for_keys(engine *e, const size_t *idx, size_t m,
-                            double *delta_sums, double *delta_w)
-{
-    float x[BATCH], y[BATCH], z[BATCH], best[BATCH], second[BATCH];
-    int32_t lab[BATCH];
-    for (size_t q = 0; q < m; q++) {
-        x[q] = e->p->x[idx[q]];
-        y[q] = e->p->y[idx[q]];
-        z[q] = e->p->z[idx[q]];
-    }
-    kq_points_f batch = {x, y, z, NULL, m};
-    kq_centres_f c = centres_view(e, e->k);
-    e->kern.nearest(&batch, 0, m, &c, lab, best, second);
-    size_t changed = 0;
-    for (size_t q = 0; q < m; q++) {
-        if (e->label[idx[q]] != lab[q]) {
-            move_point(e, delta_sums, delta_w, idx[q], lab[q]);
-            changed++;
-        }
-        set_key(e, idx[q], best[q], second[q]);
-    }
-    return changed;
 }
 
 /* The blocks of chunk t: every point scanned (first) or only those whose
@@ -622,7 +607,7 @@ static size_t assign_blocks_drift(engine *e, size_t t, bool every,
             idx[m] = i;
             m += every || e->key[i] <= e->drift;
         }
-        changed += scan_for_keys(e, idx, m, delta_sums, delta_w);
+        changed += scan_points(e, idx, m, delta_sums, delta_w);
         block_min_key(e, b);
     }
     return changed;

@@ -185,7 +185,8 @@ void kq_histogram_free(kq_histogram *h);
 /* The Morton (Z-order) code of a colour: its bits interleaved r g b. */
 uint32_t kq_colour_morton(const unsigned char rgb[3]);
 
-/* The distinct index of pixel i of rgb (the image the histogram counted). */
+/* The distinct index of pixel i of rgb (the image the histogram counted),
+ * before kq_histogram_relabel. */
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i);
 
