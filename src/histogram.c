@@ -168,54 +168,96 @@ static void advise_huge_pages(void *p, size_t bytes)
 #endif
 }
 
+/* The table path splits the Morton code space into parts counted by
+ * separate tasks: every task reads every pixel, but the scattered counter
+ * updates (the costly part) are split, and no counter or seen word is
+ * shared. Colours are numbered in code order whatever the split, so the
+ * result does not depend on it. */
+#define MAX_PARTS 2
+
+typedef struct {
+    const unsigned char *rgb;
+    size_t n;
+    int parts;
+    uint32_t *table;
+    uint64_t *seen;           /* one bit per colour */
+    size_t found[MAX_PARTS];  /* distinct colours per part */
+    kq_histogram *h;
+} table_job;
+
+static int part_of(const table_job *j, uint32_t code)
+{
+    return j->parts == 1 ? 0 : (int)(code >> 23);
+}
+
+static void count_part(void *ctx, size_t p)
+{
+    table_job *j = ctx;
+    uint32_t *t = j->table;
+    size_t u = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (i + PREFETCH < j->n) /* the table misses cache: overlap them */
+            __builtin_prefetch(&t[morton(j->rgb + 3 * (i + PREFETCH))], 1);
+        uint32_t c = morton(j->rgb + 3 * i);
+        if (part_of(j, c) != (int)p)
+            continue;
+        u += t[c]++ == 0;
+        j->seen[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
+    j->found[p] = u;
+}
+
+/* Numbers part p's colours in code order, after the earlier parts'. */
+static void collect_part(void *ctx, size_t p)
+{
+    table_job *j = ctx;
+    size_t at = 0, words = TABLE_SIZE / 64 / (size_t)j->parts;
+    for (size_t q = 0; q < p; q++)
+        at += j->found[q];
+    for (size_t word = p * words; word < (p + 1) * words; word++) {
+        for (uint64_t bits = j->seen[word]; bits; bits &= bits - 1) {
+            uint32_t c = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits));
+            j->h->colour[at] = unmorton(c);
+            j->h->count[at] = j->table[c];
+            j->table[c] = (uint32_t)at++;
+        }
+    }
+}
+
 static kq_status build_by_table(kq_histogram *h, const unsigned char *rgb,
-                                size_t n)
+                                size_t n, kq_pool *pool)
 {
     /* calloc: fresh zero pages, no memset (measured 2-3x faster) */
     h->table = calloc(TABLE_SIZE, sizeof(uint32_t));
     advise_huge_pages(h->table, TABLE_SIZE * sizeof(uint32_t));
-    /* one bit per colour, so that collecting never scans 16M counters */
     uint64_t *seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
     if (!h->table || !seen) {
         free(seen);
         return KQ_ERR_NOMEM;
     }
-    uint32_t *t = h->table;
+    table_job j = {rgb, n, pool && kq_pool_threads(pool) > 1 ? MAX_PARTS : 1,
+                   h->table, seen, {0}, h};
+    kq_pool_run(pool, (size_t)j.parts, count_part, &j);
     size_t u = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + PREFETCH < n) /* the table misses cache: overlap them */
-            __builtin_prefetch(&t[morton(rgb + 3 * (i + PREFETCH))], 1);
-        uint32_t c = morton(rgb + 3 * i);
-        u += t[c]++ == 0;
-        seen[c >> 6] |= (uint64_t)1 << (c & 63);
-    }
-    if (alloc_colours(h, u) != KQ_OK) {
-        free(seen);
-        return KQ_ERR_NOMEM;
-    }
-    size_t at = 0;
-    for (size_t word = 0; word < TABLE_SIZE / 64; word++) {
-        for (uint64_t bits = seen[word]; bits; bits &= bits - 1) {
-            uint32_t c = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits));
-            h->colour[at] = unmorton(c);
-            h->count[at] = t[c];
-            t[c] = (uint32_t)at++;
-        }
-    }
+    for (int p = 0; p < j.parts; p++)
+        u += j.found[p];
+    kq_status st = alloc_colours(h, u);
+    if (st == KQ_OK)
+        kq_pool_run(pool, (size_t)j.parts, collect_part, &j);
     free(seen);
     h->n_colours = u;
-    return KQ_OK;
+    return st;
 }
 
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
-                             kq_histogram *h)
+                             kq_pool *pool, kq_histogram *h)
 {
     memset(h, 0, sizeof *h);
     if (n == 0 || n > UINT32_MAX)
         return KQ_ERR_ARGUMENT;
     h->n_pixels = n;
     kq_status st = n < SORT_LIMIT ? build_by_sort(h, rgb, n)
-                                  : build_by_table(h, rgb, n);
+                                  : build_by_table(h, rgb, n, pool);
     if (st != KQ_OK)
         kq_histogram_free(h);
     return st;

@@ -1357,19 +1357,24 @@ static void all_points_as_centres(const kq_points_f *p, best_run *b)
     b->inertia = 0.0;
 }
 
+/* A thread pool when n samples at this k are worth one, else NULL. */
+static kq_status start_pool(size_t n, const kq_kmeans_params *params,
+                            kq_pool **pool)
+{
+    *pool = NULL;
+    size_t work;
+    bool big = !kq_mul_size(n, (size_t)params->k, &work) ||
+               work >= PARALLEL_WORK;
+    return big && params->threads != 1 ? kq_pool_create(params->threads, pool)
+                                       : KQ_OK;
+}
+
 static kq_status fit_points(const kq_points_f *p, label_map *map,
                             const kq_kmeans_params *params,
                             const kq_kmeans_engine_options *opts,
-                            kq_kmeans_result *out)
+                            kq_pool *pool, kq_kmeans_result *out)
 {
-    kq_pool *pool = NULL;
     kq_status st = KQ_OK;
-    size_t work;
-    bool big = !kq_mul_size(p->n, (size_t)params->k, &work) ||
-               work >= PARALLEL_WORK || map->n >= PARALLEL_WORK;
-    if (big && params->threads != 1 &&
-        (st = kq_pool_create(params->threads, &pool)) != KQ_OK)
-        return st;
     best_run best = {0};
     int k = params->k;
     if (p->n < (size_t)k) {
@@ -1391,7 +1396,6 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
         st = fill_result(p, &best, k, map, pool, out);
     out->seconds_iterations += seconds_since(&t0);
     best_run_free(&best);
-    kq_pool_free(pool);
     return st;
 }
 
@@ -1404,21 +1408,25 @@ kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
     kq_status st = kq_kmeans_check_params(params, n);
     if (st != KQ_OK)
         return st;
+    kq_pool *pool;
+    if ((st = start_pool(n, params, &pool)) != KQ_OK)
+        return st;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     kq_histogram h = {0};
     point_set ps = {0};
     bool dedup = !(opts && opts->no_dedup);
-    st = dedup ? kq_histogram_build(rgb, n, &h) : KQ_OK;
+    st = dedup ? kq_histogram_build(rgb, n, pool, &h) : KQ_OK;
     if (st == KQ_OK)
         st = dedup ? points_from_histogram(&ps, &h)
                    : points_from_samples(&ps, rgb, NULL, n);
     double seconds_histogram = seconds_since(&t0);
     label_map map = {dedup ? &h : NULL, rgb, NULL, NULL, n};
     if (st == KQ_OK)
-        st = fit_points(&ps.p, &map, params, opts, out);
+        st = fit_points(&ps.p, &map, params, opts, pool, out);
     points_free(&ps);
     kq_histogram_free(&h);
+    kq_pool_free(pool);
     out->k_requested = params->k;
     out->seconds_histogram = seconds_histogram;
     if (st != KQ_OK)
@@ -1465,11 +1473,16 @@ kq_status kq_kmeans_fit(const float *pixels, size_t n,
         return st;
     }
     point_set ps;
-    if ((st = points_from_samples(&ps, NULL, pixels, n)) != KQ_OK)
+    kq_pool *pool = NULL;
+    if ((st = points_from_samples(&ps, NULL, pixels, n)) != KQ_OK ||
+        (st = start_pool(n, params, &pool)) != KQ_OK) {
+        points_free(&ps);
         return st;
+    }
     label_map map = {NULL, NULL, NULL, NULL, n};
-    st = fit_points(&ps.p, &map, params, NULL, out);
+    st = fit_points(&ps.p, &map, params, NULL, pool, out);
     points_free(&ps);
+    kq_pool_free(pool);
     out->k_requested = params->k;
     if (st != KQ_OK)
         kq_kmeans_result_free(out);

@@ -178,8 +178,9 @@ typedef struct {
     int32_t *label_of;     /* sort path, after relabel: U labels */
 } kq_histogram;
 
+/* pool may be NULL; the result does not depend on it. */
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
-                             kq_histogram *h);
+                             kq_pool *pool, kq_histogram *h);
 void kq_histogram_free(kq_histogram *h);
 
 /* The Morton (Z-order) code of a colour: its bits interleaved r g b. */

@@ -453,7 +453,7 @@ static void histogram_counts_exactly_on_both_paths(void **state)
         kq_image img = synthetic_image(sides[t][0], sides[t][1], 4, 25);
         size_t n = pixels_of(&img);
         kq_histogram h;
-        assert_int_equal(kq_histogram_build(img.rgb, n, &h), KQ_OK);
+        assert_int_equal(kq_histogram_build(img.rgb, n, NULL, &h), KQ_OK);
         assert_true((h.table != NULL) == (t == 1));
         size_t total = 0;
         uint32_t prev = 0;
@@ -476,6 +476,35 @@ static void histogram_counts_exactly_on_both_paths(void **state)
         kq_histogram_free(&h);
         kq_image_free(&img);
     }
+}
+
+/* The table path split across a pool's tasks gives the same histogram
+ * as one thread: same colours, counts and per-pixel indices. */
+static void histogram_does_not_depend_on_the_pool(void **state)
+{
+    (void)state;
+    kq_image img = synthetic_image(900, 700, 6, 200);
+    size_t n = pixels_of(&img);
+    kq_pool *pool;
+    assert_int_equal(kq_pool_create(2, &pool), KQ_OK);
+    kq_histogram a, b;
+    assert_int_equal(kq_histogram_build(img.rgb, n, NULL, &a), KQ_OK);
+    assert_int_equal(kq_histogram_build(img.rgb, n, pool, &b), KQ_OK);
+    assert_non_null(b.table);
+    assert_int_equal(a.n_colours, b.n_colours);
+    assert_memory_equal(a.colour, b.colour, sizeof(uint32_t) * a.n_colours);
+    assert_memory_equal(a.count, b.count, sizeof(uint32_t) * a.n_colours);
+    for (size_t i = 0; i < n; i += 31)
+        assert_int_equal(kq_histogram_index(&a, img.rgb, i),
+                         kq_histogram_index(&b, img.rgb, i));
+    bool both_halves = false; /* colours in both halves of the code space */
+    for (size_t u = 1; u < b.n_colours; u++)
+        both_halves |= (b.colour[u] >> 23) != (b.colour[0] >> 23);
+    assert_true(both_halves);
+    kq_histogram_free(&a);
+    kq_histogram_free(&b);
+    kq_pool_free(pool);
+    kq_image_free(&img);
 }
 
 static void mark_task(void *ctx, size_t t)
@@ -517,6 +546,7 @@ int main(void)
         cmocka_unit_test(float_api_matches_rgb_api),
         cmocka_unit_test(float_api_takes_fractional_samples),
         cmocka_unit_test(histogram_counts_exactly_on_both_paths),
+        cmocka_unit_test(histogram_does_not_depend_on_the_pool),
         cmocka_unit_test(pool_runs_every_task_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
