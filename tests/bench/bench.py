@@ -82,7 +82,11 @@ def peer_main(args):
 
 
 def peer_available(name):
-    module = {"sklearn": "sklearn", "opencv": "cv2", "faiss": "faiss"}[name]
+    """False for a peer that is not installed, or not one we know (so that
+    PEERS=none times kquant alone)."""
+    module = {"sklearn": "sklearn", "opencv": "cv2", "faiss": "faiss"}.get(name)
+    if module is None:
+        return False
     probe = subprocess.run([sys.executable, "-c", "import " + module],
                            capture_output=True)
     return probe.returncode == 0

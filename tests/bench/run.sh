@@ -13,7 +13,7 @@
 # Environment: RUNS (default 5), BIG_RUNS (3), PEER_PHOTO_RUNS (2, the
 # peers' runs at 1920x1200), PEER_BIG_RUNS (1),
 # PEER_TIMEOUT (seconds, 1800), ONLY (case name substrings, comma separated), PEERS
-# (default sklearn,opencv,faiss).
+# (default sklearn,opencv,faiss; PEERS=none times kquant alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build-bench}
