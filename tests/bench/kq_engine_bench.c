@@ -8,9 +8,11 @@
  *                   [auto|plain|hamerly|drift] [simd|portable] [THREADS]
  *       fits every k in K_FIRST..K_LAST, RUNS times; prints per run the
  *       wall seconds of all the fit calls ("total": everything, thread
- *       pool start included) and the engine's own parts (histogram,
- *       seeding, iterations + labels); writes the centroids of the last run to
- *       CENTRES_PREFIX<K>.txt (one "r g b" line per centroid). */
+ *       pool start included), the engine's own parts (histogram,
+ *       seeding, iterations + labels) and the engine's inertia summed over
+ *       the k; writes the centroids of the last run to
+ *       CENTRES_PREFIX<K>.txt (one "r g b" line per centroid).
+ *       The seed is 42, or the environment's KQ_BENCH_SEED. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,8 +86,10 @@ static int fit(int argc, char **argv)
     kq_kmeans_params p;
     kq_kmeans_params_default(&p);
     p.threads = argc > 9 ? atoi(argv[9]) : 0;
+    if (getenv("KQ_BENCH_SEED"))
+        p.seed = atoi(getenv("KQ_BENCH_SEED"));
     for (int run = 0; run < runs; run++) {
-        double hist = 0, seed = 0, iter = 0, wall = 0;
+        double hist = 0, seed = 0, iter = 0, wall = 0, inertia = 0;
         int n_iter = 0;
         size_t u = 0;
         for (int k = k_first; k <= k_last; k++) {
@@ -103,14 +107,15 @@ static int fit(int argc, char **argv)
             iter += r.seconds_iterations;
             n_iter += r.n_iter;
             u = r.n_colours;
+            inertia += r.inertia;
             if (run == runs - 1)
                 write_centres(prefix, &r);
             kq_kmeans_result_free(&r);
         }
         /* total: the wall time of the whole fit calls, parts included */
         printf("total %.6f histogram %.6f seeding %.6f iterations %.6f "
-               "n_iter %d distinct %zu\n",
-               wall, hist, seed, iter, n_iter, u);
+               "n_iter %d distinct %zu inertia %.10g\n",
+               wall, hist, seed, iter, n_iter, u, inertia);
     }
     kq_image_free(&img);
     return 0;
