@@ -161,6 +161,19 @@ static kq_image narrow_image(void)
     return img;
 }
 
+/* Over 65,536 distinct colours (every r, g pair, two b each): the coarse
+ * stage then draws its seeds from the colours, not from the cells. */
+static kq_image many_colour_image(void)
+{
+    kq_image img = kq_test_image(512, 256, 0, 0, 0);
+    for (int y = 0; y < 256; y++)
+        for (int x = 0; x < 512; x++)
+            kq_test_set_pixel(&img, x, y, (unsigned char)(x / 2),
+                              (unsigned char)y,
+                              (unsigned char)((x * 7 + y * 13) % 256));
+    return img;
+}
+
 static void check_fixed_point(const kq_image *img, int k)
 {
     kq_kmeans_params p = params_k(k);
@@ -187,8 +200,33 @@ static void coarse_to_fine_ends_at_a_fixed_point(void **state)
     for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++)
         check_fixed_point(&img, ks[t]);
     check_fixed_point(&narrow, 32);
+    kq_image many = many_colour_image();
+    check_fixed_point(&many, 12);
+    kq_image_free(&many);
     kq_image_free(&img);
     kq_image_free(&narrow);
+}
+
+/* With seeds drawn from the colours, every restart still draws its own:
+ * more restarts never end higher, and threads change nothing. */
+static void restarts_seeded_on_the_colours(void **state)
+{
+    (void)state;
+    kq_image img = many_colour_image();
+    kq_kmeans_params p = params_k(40);
+    kq_kmeans_result one, three, three_j1;
+    fit_with(&img, &p, NULL, &one);
+    assert_true(one.n_colours >= 65536);
+    p.n_init = 3;
+    fit_with(&img, &p, NULL, &three);
+    assert_true(three.inertia <= one.inertia);
+    p.threads = 1;
+    fit_with(&img, &p, NULL, &three_j1);
+    assert_same_result(&three, &three_j1);
+    kq_kmeans_result_free(&one);
+    kq_kmeans_result_free(&three);
+    kq_kmeans_result_free(&three_j1);
+    kq_image_free(&img);
 }
 
 static void bounded_and_plain_loops_agree(void **state)
@@ -536,6 +574,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
         cmocka_unit_test(coarse_to_fine_ends_at_a_fixed_point),
+        cmocka_unit_test(restarts_seeded_on_the_colours),
         cmocka_unit_test(bounded_and_plain_loops_agree),
         cmocka_unit_test(thread_count_changes_nothing),
         cmocka_unit_test(simd_and_portable_fits_agree),
