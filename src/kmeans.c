@@ -635,6 +635,17 @@ static void assign_task(void *ctx, size_t t)
             e, b, end, e->assign_mode == ASSIGN_FULL_BOUNDS, ds, dw);
 }
 
+/* Near the fixed point a drift iteration scans a few blocks: waking the
+ * workers would cost more than the scans (the result never depends on
+ * which thread runs a chunk). */
+static bool drift_scan_is_small(const engine *e)
+{
+    size_t blocks = 0;
+    for (size_t b = 0; b < e->n_blocks; b++)
+        blocks += e->bkey[b] <= e->drift;
+    return blocks * BLOCK * (size_t)e->k < PARALLEL_WORK;
+}
+
 /* Assigns every point to its nearest centre; returns how many changed. */
 static size_t assign_labels(engine *e, bool first)
 {
@@ -644,7 +655,8 @@ static size_t assign_labels(engine *e, bool first)
         e->assign_mode = first ? ASSIGN_FULL_DRIFT : ASSIGN_DRIFT;
     else
         e->assign_mode = first ? ASSIGN_FULL_BOUNDS : ASSIGN_BOUNDED;
-    kq_pool_run(e->pool, e->n_chunks, assign_task, e);
+    bool serial = e->assign_mode == ASSIGN_DRIFT && drift_scan_is_small(e);
+    kq_pool_run(serial ? NULL : e->pool, e->n_chunks, assign_task, e);
     size_t changed = 0, kk = (size_t)e->k;
     for (size_t t = 0; t < e->n_chunks; t++) {
         changed += e->chunk_changed[t];

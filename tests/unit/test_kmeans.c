@@ -505,12 +505,18 @@ static void histogram_counts_exactly_on_both_paths(void **state)
             prev = code;
         }
         assert_int_equal(total, n);
-        for (size_t i = 0; i < n; i += 97) {
+        uint32_t *recount = calloc(h.n_colours, sizeof(uint32_t));
+        assert_non_null(recount);
+        for (size_t i = 0; i < n; i++) {
             uint32_t u = kq_histogram_index(&h, img.rgb, i);
             const unsigned char *c = &img.rgb[3 * i];
+            assert_true(u < h.n_colours);
             assert_int_equal(h.colour[u],
                              (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2]);
+            recount[u]++;
         }
+        assert_memory_equal(recount, h.count, sizeof(uint32_t) * h.n_colours);
+        free(recount);
         kq_histogram_free(&h);
         kq_image_free(&img);
     }
