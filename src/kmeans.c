@@ -594,26 +594,48 @@ static void block_min_key(engine *e, size_t b)
     e->bkey[b] = m;
 }
 
+/* Scans the gathered points (in kernel-sized batches), then renews the
+ * smallest key of the blocks they came from. */
+static size_t scan_gathered(engine *e, const size_t *idx, size_t m,
+                            const size_t *blocks, size_t n_blocks,
+                            double *delta_sums, double *delta_w)
+{
+    size_t changed = 0;
+    for (size_t q = 0; q < m; q += BATCH)
+        changed += scan_points(e, idx + q, m - q < BATCH ? m - q : BATCH,
+                               delta_sums, delta_w);
+    for (size_t q = 0; q < n_blocks; q++)
+        block_min_key(e, blocks[q]);
+    return changed;
+}
+
 /* The blocks of chunk t: every point scanned (first) or only those whose
- * key the drift has reached. */
+ * key the drift has reached. Near the fixed point a block holds one or
+ * two such points, so they are gathered across blocks: the SIMD kernel
+ * then fills its lanes instead of scanning one point at a time. */
 static size_t assign_blocks_drift(engine *e, size_t t, bool every,
                                   double *delta_sums, double *delta_w)
 {
-    size_t b0, b1, i0, i1, idx[BLOCK], changed = 0;
+    size_t b0, b1, i0, i1, idx[BATCH + BLOCK], blocks[BATCH];
+    size_t m = 0, n_blocks = 0, changed = 0;
     blocks_of_chunk(e, t, &b0, &b1);
     for (size_t b = b0; b < b1; b++) {
         if (!every && e->bkey[b] > e->drift)
             continue;
         block_range(e, b, &i0, &i1);
-        size_t m = 0;
         for (size_t i = i0; i < i1; i++) { /* branch-free: mostly not */
             idx[m] = i;
             m += every || e->key[i] <= e->drift;
         }
-        changed += scan_points(e, idx, m, delta_sums, delta_w);
-        block_min_key(e, b);
+        blocks[n_blocks++] = b;
+        if (m >= BATCH || n_blocks == BATCH) {
+            changed += scan_gathered(e, idx, m, blocks, n_blocks, delta_sums,
+                                     delta_w);
+            m = n_blocks = 0;
+        }
     }
-    return changed;
+    return changed + scan_gathered(e, idx, m, blocks, n_blocks, delta_sums,
+                                   delta_w);
 }
 
 static void assign_task(void *ctx, size_t t)
