@@ -21,8 +21,9 @@
  *   local optima and a final run iterates to convergence (see refine()).
  * - With many colours, Lloyd and the refinement run first on coarse
  *   colour cells (seeded from the colours themselves when there are many),
- *   and Lloyd on the colours starts from there (see "coarse to fine"). Near a fixed point the drift loop (one margin per
- *   point, whole blocks skipped) replaces Hamerly's up to DRIFT_MAX_K.
+ *   and Lloyd on the colours starts from there (see "coarse to fine").
+ *   Near a fixed point the drift loop (one margin per point, whole blocks
+ *   skipped) replaces Hamerly's up to DRIFT_MAX_K.
  *
  * The seeding follows scikit-learn's greedy k-means++ with sample weights
  * (2 + floor(ln k) candidates per centre, the one that lowers the weighted
@@ -1160,8 +1161,6 @@ static kq_status polish(engine *e, best_run *b, int max_iter)
                       : keep_if_better(b, e, n_iter, total_inertia(e));
 }
 
-/* Seeding and Lloyd n_init times on the points; the best run in *best,
- * refined at small k. */
 /* One k-means++ draw on the seeder's points, copied to e's centres. */
 static void seed_from(engine *e, engine *seeder, kq_rng *rng, double total_w)
 {
@@ -1170,8 +1169,9 @@ static void seed_from(engine *e, engine *seeder, kq_rng *rng, double total_w)
         set_centre(e, j, &seeder->centres[3 * j]);
 }
 
-/* `restarts` seedings from rng, each followed by Lloyd; the best goes on
- * to the refinement. Seeds are drawn from seed_points (NULL: from p). */
+/* `restarts` seedings from rng, each followed by Lloyd on the points; the
+ * best run in *best, refined at small k. Seeds are drawn from seed_points
+ * (NULL: from p). */
 static kq_status cluster_level(const kq_points_f *p, double total_w,
                                double tol_abs, const kq_kmeans_params *params,
                                const kq_kmeans_engine_options *opts,
