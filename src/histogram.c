@@ -10,13 +10,15 @@
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "kq_internal.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #define TABLE_SIZE ((size_t)1 << 24)
-#define PREFETCH 32 /* pixels ahead: table lookups overlap their misses */
+#define CODE_BLOCK 64 /* pixels whose codes are found (and their table
+                         entries prefetched) before any is counted */
 /* Below this many pixels sorting is cheaper than faulting in the table. */
 #define SORT_LIMIT ((size_t)SORT_LIMIT_PIXELS)
 #ifndef SORT_LIMIT_PIXELS
@@ -46,12 +48,29 @@ static inline uint32_t compact3(uint32_t v)
     return v;
 }
 
+/* spread3 of every byte: a lookup is a few instructions where the bit
+ * twiddling takes a dozen per channel, and every pixel needs a code. */
+static uint32_t spread_table[256];
+static pthread_once_t spread_once = PTHREAD_ONCE_INIT;
+
+static void fill_spread_table(void)
+{
+    for (uint32_t v = 0; v < 256; v++)
+        spread_table[v] = spread3(v);
+}
+
+static void need_spread_table(void)
+{
+    pthread_once(&spread_once, fill_spread_table);
+}
+
 /* The Morton (Z-order) code of a colour: similar colours get nearby
  * codes, so the table path's counters stay in cache while a photo's
- * neighbouring pixels are counted. */
+ * neighbouring pixels are counted. Needs need_spread_table() first. */
 static inline uint32_t morton(const unsigned char *p)
 {
-    return spread3(p[0]) << 2 | spread3(p[1]) << 1 | spread3(p[2]);
+    return spread_table[p[0]] << 2 | spread_table[p[1]] << 1 |
+           spread_table[p[2]];
 }
 
 static inline uint32_t unmorton(uint32_t m)
@@ -190,19 +209,36 @@ static int part_of(const table_job *j, uint32_t code)
     return j->parts == 1 ? 0 : (int)(code >> 23);
 }
 
+/* The codes of pixels b..b+m-1 that fall in part p, their counters
+ * prefetched (the table misses cache: the misses overlap); returns how
+ * many. */
+static size_t own_codes(const table_job *j, size_t p, size_t b, size_t m,
+                        uint32_t *code)
+{
+    size_t own = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t c = morton(j->rgb + 3 * (b + i));
+        code[own] = c;
+        own += part_of(j, c) == (int)p;
+    }
+    for (size_t q = 0; q < own; q++)
+        __builtin_prefetch(&j->table[code[q]], 1);
+    return own;
+}
+
 static void count_part(void *ctx, size_t p)
 {
     table_job *j = ctx;
-    uint32_t *t = j->table;
+    uint32_t *t = j->table, code[CODE_BLOCK];
     size_t u = 0;
-    for (size_t i = 0; i < j->n; i++) {
-        if (i + PREFETCH < j->n) /* the table misses cache: overlap them */
-            __builtin_prefetch(&t[morton(j->rgb + 3 * (i + PREFETCH))], 1);
-        uint32_t c = morton(j->rgb + 3 * i);
-        if (part_of(j, c) != (int)p)
-            continue;
-        u += t[c]++ == 0;
-        j->seen[c >> 6] |= (uint64_t)1 << (c & 63);
+    for (size_t b = 0; b < j->n; b += CODE_BLOCK) {
+        size_t m = j->n - b < CODE_BLOCK ? j->n - b : CODE_BLOCK;
+        size_t own = own_codes(j, p, b, m, code);
+        for (size_t q = 0; q < own; q++) {
+            uint32_t c = code[q];
+            u += t[c]++ == 0;
+            j->seen[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
     }
     j->found[p] = u;
 }
@@ -255,6 +291,7 @@ kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
     memset(h, 0, sizeof *h);
     if (n == 0 || n > UINT32_MAX)
         return KQ_ERR_ARGUMENT;
+    need_spread_table();
     h->n_pixels = n;
     kq_status st = n < SORT_LIMIT ? build_by_sort(h, rgb, n)
                                   : build_by_table(h, rgb, n, pool);
@@ -265,6 +302,7 @@ kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
 
 uint32_t kq_colour_morton(const unsigned char rgb[3])
 {
+    need_spread_table();
     return morton(rgb);
 }
 
@@ -301,10 +339,15 @@ void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels)
 {
     if (h->table) {
-        for (size_t i = begin; i < end; i++) {
-            if (i + PREFETCH < end)
-                __builtin_prefetch(&h->table[morton(rgb + 3 * (i + PREFETCH))]);
-            labels[i] = (int32_t)h->table[morton(rgb + 3 * i)];
+        uint32_t code[CODE_BLOCK];
+        for (size_t b = begin; b < end; b += CODE_BLOCK) {
+            size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+            for (size_t i = 0; i < m; i++) {
+                code[i] = morton(rgb + 3 * (b + i));
+                __builtin_prefetch(&h->table[code[i]]);
+            }
+            for (size_t i = 0; i < m; i++)
+                labels[b + i] = (int32_t)h->table[code[i]];
         }
     } else {
         for (size_t i = begin; i < end; i++)
