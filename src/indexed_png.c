@@ -15,12 +15,14 @@
 #include <stb_image_write.h>
 
 #define PNG_MAX_PALETTE 256
-/* Measured on a 1920x1200 photo at k=16 (1.15 MB of 4-bit rows): level
- * 9 wrote 227,639 bytes in 0.60 s, more than the whole k-means; level 6
- * (zlib's default) 238,841 bytes in 83 ms; level 5 252,963 bytes in 39
- * ms; level 4 265,167 in 26 ms. Level 5 halves the write, a third of the
- * whole run, for 6% more bytes. */
-#define ZLIB_LEVEL 5
+/* Measured on a 1920x1200 photo at k=16 (1.15 MB of 4-bit rows), the
+ * deflate alone: level 9 wrote 227,639 bytes in 0.60 s, more than the
+ * whole k-means; level 6 (zlib's default) 238,841 bytes in 83 ms; level 5
+ * 252,963 in 39-41 ms; level 4 265,167 in 24-26 ms; level 3 273,908 in 22
+ * ms; level 1 312,315 in 15 ms; Z_RLE 321,459 in 10-13 ms. Level 4 takes
+ * under a third of the default's time for 11% more bytes (5% more than
+ * level 5): the write was a quarter of the whole run. */
+#define ZLIB_LEVEL 4
 
 int kq_indexed_bit_depth(int k)
 {
