@@ -1,4 +1,5 @@
-/* image.c - reading and decoding input images with stb_image. */
+/* image.c - reading and decoding input images: JPEG with libjpeg-turbo
+ * (jpeg.c), everything else with stb_image. */
 #include "kq_internal.h"
 
 #include <errno.h>
@@ -99,6 +100,16 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                 err_len);
     if (st != KQ_OK)
         return st;
+    if (kq_jpeg_is(data, len)) {
+        unsigned char *rgb = NULL;
+        st = kq_jpeg_decode(data, len, header_w, header_h, &rgb, err, err_len);
+        if (st != KQ_OK)
+            return st;
+        if (rgb) {
+            *out = (kq_image){header_w, header_h, rgb};
+            return KQ_OK;
+        }
+    }
     unsigned char *decoded =
         stbi_load_from_memory(data, (int)len, &w, &h, &comp, 0);
     if (!decoded)

@@ -74,6 +74,20 @@ double kq_rng_uniform(kq_rng *rng);
  * cannot decode it ("a WebP image", "an HTML page"), for error messages;
  * NULL when the data is a format stb_image reads or is not recognised. */
 const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
+
+/* ---- JPEG decoding (jpeg.c) ---- */
+
+/* True when data starts like a JPEG (SOI and a marker). */
+bool kq_jpeg_is(const unsigned char *data, size_t len);
+
+/* Decodes a JPEG whose header said width x height (already checked
+ * against the limits) to 8-bit RGB in a new *rgb_out. Returns KQ_OK with
+ * *rgb_out NULL for CMYK and YCCK JPEGs, which libjpeg cannot turn into
+ * RGB (the caller decodes those otherwise); KQ_ERR_INPUT_FORMAT with err
+ * set when the data is corrupt or truncated. */
+kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
+                         int height, unsigned char **rgb_out, char *err,
+                         size_t err_len);
 /* ---- scikit-learn compatibility (sklearn mode: npsum.c, npselect.c,
  * sklearn_kmeans.c) ---- */
 

@@ -1,0 +1,106 @@
+/* jpeg.c - JPEG decoding with libjpeg-turbo (Debian's libjpeg-dev).
+ *
+ * Why not stb_image, which decodes every other format: libjpeg-turbo's
+ * SIMD decoder is about twice as fast, and the decode is the largest stage
+ * of a run on a photo (1920x1200: 58 ms with stb, 30 ms here; 12 MP: 0.30
+ * s and 0.17 s). The header, the size limits and the guards against
+ * hostile files are checked before this is called (image.c), so a JPEG
+ * reaches it only once it may be decoded at all. */
+#include "kq_internal.h"
+
+#include <setjmp.h>
+#include <stdio.h> /* jpeglib.h needs FILE */
+#include <stdlib.h>
+
+#include <jerror.h>
+#include <jpeglib.h>
+
+typedef struct {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+} decode_failure;
+
+static void on_error(j_common_ptr cinfo)
+{
+    decode_failure *f = (decode_failure *)(void *)cinfo->err;
+    cinfo->err->format_message(cinfo, f->message);
+    longjmp(f->jump, 1);
+}
+
+/* libjpeg only warns when data runs out and pads the image with grey; a
+ * truncated file must be refused instead, as stb_image does. Other
+ * warnings (such as stray bytes between markers) keep the decode going. */
+static void on_message(j_common_ptr cinfo, int level)
+{
+    int code = cinfo->err->msg_code;
+    if (level < 0 && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER))
+        on_error(cinfo);
+}
+
+bool kq_jpeg_is(const unsigned char *data, size_t len)
+{
+    return len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
+}
+
+/* Rows of rgb, as libjpeg wants them (its largest burst at once). */
+static void read_rows(struct jpeg_decompress_struct *cinfo,
+                      unsigned char *rgb)
+{
+    size_t stride = (size_t)cinfo->output_width * 3;
+    while (cinfo->output_scanline < cinfo->output_height) {
+        JSAMPROW rows[16];
+        JDIMENSION at = cinfo->output_scanline, n = 0;
+        while (n < 16 && at + n < cinfo->output_height) {
+            rows[n] = rgb + (size_t)(at + n) * stride;
+            n++;
+        }
+        jpeg_read_scanlines(cinfo, rows, n);
+    }
+}
+
+kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
+                         int height, unsigned char **rgb_out, char *err,
+                         size_t err_len)
+{
+    struct jpeg_decompress_struct cinfo;
+    decode_failure failure;
+    unsigned char *volatile rgb = NULL;
+    *rgb_out = NULL;
+    cinfo.err = jpeg_std_error(&failure.mgr);
+    failure.mgr.error_exit = on_error;
+    failure.mgr.emit_message = on_message;
+    if (setjmp(failure.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(rgb);
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt or truncated image (%s)", failure.message);
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK ||
+        cinfo.jpeg_color_space == JCS_YCCK) { /* no RGB from libjpeg */
+        jpeg_destroy_decompress(&cinfo);
+        return KQ_OK; /* *rgb_out stays NULL: stb_image converts these */
+    }
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    if ((int)cinfo.output_width != width || (int)cinfo.output_height != height ||
+        cinfo.output_components != 3) {
+        jpeg_destroy_decompress(&cinfo);
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt image (decoded %ux%u, header said %dx%d)",
+                       cinfo.output_width, cinfo.output_height, width, height);
+    }
+    rgb = malloc((size_t)width * (size_t)height * 3); /* checked sizes */
+    if (!rgb) {
+        jpeg_destroy_decompress(&cinfo);
+        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    }
+    read_rows(&cinfo, rgb);
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    *rgb_out = rgb;
+    return KQ_OK;
+}
