@@ -891,26 +891,45 @@ static double total_inertia(engine *e)
     return sum_in_order(e->chunk_pot_trial, e->n_chunks);
 }
 
+typedef struct {
+    double sx, sy, sz, qx, qy, qz; /* sums of w x and w x^2 per channel */
+} moments;
+
+/* Adds point i's moments; wx = w x, w y, w z (products its callers need). */
+static void add_moments(moments *m, const kq_points_f *p, size_t i,
+                        double wx[3])
+{
+    double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
+    wx[0] = w * x;
+    wx[1] = w * y;
+    wx[2] = w * z;
+    m->sx += wx[0];
+    m->sy += wx[1];
+    m->sz += wx[2];
+    m->qx += wx[0] * x;
+    m->qy += wx[1] * y;
+    m->qz += wx[2] * z;
+}
+
 /* scikit-learn's tolerance: tol times the mean per-channel variance.
  * One pass of sums of w, w x and w x^2: exact for integer colours and
  * counts, and free of the long dependent chain of a two-pass variance. */
+static double tolerance_of(const moments *m, double total_w, double tol)
+{
+    double mx = m->sx / total_w, my = m->sy / total_w, mz = m->sz / total_w;
+    double var_sum = m->qx / total_w - mx * mx + m->qy / total_w - my * my +
+                     m->qz / total_w - mz * mz;
+    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
+}
+
 static double absolute_tolerance(const kq_points_f *p, double total_w,
                                  double tol)
 {
-    double sx = 0, sy = 0, sz = 0, qx = 0, qy = 0, qz = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
-        sx += w * x;
-        sy += w * y;
-        sz += w * z;
-        qx += w * x * x;
-        qy += w * y * y;
-        qz += w * z * z;
-    }
-    double mx = sx / total_w, my = sy / total_w, mz = sz / total_w;
-    double var_sum = qx / total_w - mx * mx + qy / total_w - my * my +
-                     qz / total_w - mz * mz;
-    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
+    moments m = {0};
+    double wx[3];
+    for (size_t i = 0; i < p->n; i++)
+        add_moments(&m, p, i, wx);
+    return tolerance_of(&m, total_w, tol);
 }
 
 /* ---- public ---- */
@@ -1246,43 +1265,49 @@ static kq_status cluster_level(const kq_points_f *p, double total_w,
  * weighted mean. */
 static uint32_t cell_key(const kq_points_f *f, size_t i, int drop)
 {
-    return (uint32_t)f->x[i] >> drop << 16 | (uint32_t)f->y[i] >> drop << 8 |
-           (uint32_t)f->z[i] >> drop;
+    /* int32 conversions (colours are 0..255): the ones SIMD has */
+    return (uint32_t)(int32_t)f->x[i] >> drop << 16 |
+           (uint32_t)(int32_t)f->y[i] >> drop << 8 |
+           (uint32_t)(int32_t)f->z[i] >> drop;
 }
 
+/* Written so that the compiler vectorises it: it runs on every fit. */
 static size_t count_cells(const kq_points_f *f, int drop)
 {
-    size_t cells = 0;
-    uint32_t prev = UINT32_MAX;
-    for (size_t i = 0; i < f->n; i++) {
-        uint32_t key = cell_key(f, i, drop);
-        cells += key != prev;
-        prev = key;
-    }
+    size_t cells = f->n > 0;
+    for (size_t i = 1; i < f->n; i++)
+        cells += cell_key(f, i, drop) != cell_key(f, i - 1, drop);
     return cells;
 }
 
-static kq_status points_coarsen(const kq_points_f *f, int drop,
-                                point_set *out)
+/* The cells of f (there are `cells` of them at this drop); adds up f's
+ * moments on the way (one pass over the colours instead of two). */
+static kq_status points_coarsen(const kq_points_f *f, int drop, size_t cells,
+                                point_set *out, moments *m)
 {
-    size_t cells = count_cells(f, drop);
     if (points_alloc(out, cells) != KQ_OK)
         return KQ_ERR_NOMEM;
     float *x = out->xyz, *y = x + cells, *z = y + cells;
-    size_t at = 0, i = 0;
-    while (i < f->n) {
-        uint32_t key = cell_key(f, i, drop);
-        double w = 0, sx = 0, sy = 0, sz = 0; /* exact: integer sums */
-        for (; i < f->n && cell_key(f, i, drop) == key; i++) {
-            w += f->w[i];
-            sx += f->w[i] * f->x[i];
-            sy += f->w[i] * f->y[i];
-            sz += f->w[i] * f->z[i];
-        }
+    double w = 0, sx = 0, sy = 0, sz = 0; /* exact: integer sums */
+    size_t at = 0;
+    uint32_t key = cell_key(f, 0, drop);
+    for (size_t i = 0; i < f->n; i++) {
+        double wx[3];
+        add_moments(m, f, i, wx);
+        w += f->w[i];
+        sx += wx[0];
+        sy += wx[1];
+        sz += wx[2];
+        uint32_t next = i + 1 < f->n ? cell_key(f, i + 1, drop) : ~key;
+        bool same = next == key;
+        key = next;
+        if (same)
+            continue;
         x[at] = (float)(sx / w);
         y[at] = (float)(sy / w);
         z[at] = (float)(sz / w);
         out->w[at++] = w;
+        w = sx = sy = sz = 0;
     }
     return KQ_OK;
 }
@@ -1327,15 +1352,16 @@ static kq_status refine_on_points(const kq_points_f *p, const best_run *from,
  * the colours 30% more work than 4x4x4 ones); 0 for no coarse stage, also
  * when the cells would not even halve the points. */
 static int coarse_drop_bits(const kq_points_f *p,
-                            const kq_kmeans_engine_options *opts, int k)
+                            const kq_kmeans_engine_options *opts, int k,
+                            size_t *cells)
 {
     if ((opts && (opts->init_centres || opts->no_coarse)) ||
         p->n < COARSE_MIN_POINTS)
         return 0;
     for (int drop = COARSE_DROP_BITS; drop >= 1; drop--) {
-        size_t cells = count_cells(p, drop);
-        if (cells >= CELLS_PER_CENTRE * (size_t)k)
-            return cells * 2 <= p->n ? drop : 0;
+        *cells = count_cells(p, drop);
+        if (*cells >= CELLS_PER_CENTRE * (size_t)k)
+            return *cells * 2 <= p->n ? drop : 0;
     }
     return 0;
 }
@@ -1382,15 +1408,23 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
                                 kq_pool *pool, best_run *best,
                                 kq_kmeans_result *out)
 {
-    double tol_abs = absolute_tolerance(p, total_w, params->tol);
-    int drop = z_ordered ? coarse_drop_bits(p, opts, params->k) : 0;
+    struct timespec t0; /* the set-up passes count as iterations */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t n_cells = 0;
+    int drop = z_ordered ? coarse_drop_bits(p, opts, params->k, &n_cells) : 0;
     kq_rng rng;
     kq_rng_seed(&rng, (uint32_t)params->seed);
-    if (drop == 0)
+    if (drop == 0) {
+        double tol_abs = absolute_tolerance(p, total_w, params->tol);
+        out->seconds_iterations += seconds_since(&t0);
         return cluster_level(p, total_w, tol_abs, params, opts, NULL, &rng,
                              params->n_init, pool, best, out);
+    }
     point_set cells = {0};
-    kq_status st = points_coarsen(p, drop, &cells);
+    moments m = {0};
+    kq_status st = points_coarsen(p, drop, n_cells, &cells, &m);
+    double tol_abs = tolerance_of(&m, total_w, params->tol);
+    out->seconds_iterations += seconds_since(&t0);
     for (int run = 0; run < params->n_init && st == KQ_OK; run++)
         st = coarse_restart(p, &cells, total_w, tol_abs, params, opts, &rng,
                             pool, best, out);
