@@ -38,6 +38,9 @@ static void on_message(j_common_ptr cinfo, int level)
         on_error(cinfo);
 }
 
+/* Stricter than guard.c's jpeg_start(), on purpose: libjpeg wants SOI at
+ * byte 0, while stb also takes 0xFF fill bytes before it, so such files
+ * stay with stb. */
 bool kq_jpeg_is(const unsigned char *data, size_t len)
 {
     return len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;

@@ -891,45 +891,26 @@ static double total_inertia(engine *e)
     return sum_in_order(e->chunk_pot_trial, e->n_chunks);
 }
 
-typedef struct {
-    double sx, sy, sz, qx, qy, qz; /* sums of w x and w x^2 per channel */
-} moments;
-
-/* Adds point i's moments; wx = w x, w y, w z (products its callers need). */
-static void add_moments(moments *m, const kq_points_f *p, size_t i,
-                        double wx[3])
-{
-    double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
-    wx[0] = w * x;
-    wx[1] = w * y;
-    wx[2] = w * z;
-    m->sx += wx[0];
-    m->sy += wx[1];
-    m->sz += wx[2];
-    m->qx += wx[0] * x;
-    m->qy += wx[1] * y;
-    m->qz += wx[2] * z;
-}
-
 /* scikit-learn's tolerance: tol times the mean per-channel variance.
  * One pass of sums of w, w x and w x^2: exact for integer colours and
  * counts, and free of the long dependent chain of a two-pass variance. */
-static double tolerance_of(const moments *m, double total_w, double tol)
-{
-    double mx = m->sx / total_w, my = m->sy / total_w, mz = m->sz / total_w;
-    double var_sum = m->qx / total_w - mx * mx + m->qy / total_w - my * my +
-                     m->qz / total_w - mz * mz;
-    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
-}
-
 static double absolute_tolerance(const kq_points_f *p, double total_w,
                                  double tol)
 {
-    moments m = {0};
-    double wx[3];
-    for (size_t i = 0; i < p->n; i++)
-        add_moments(&m, p, i, wx);
-    return tolerance_of(&m, total_w, tol);
+    double sx = 0, sy = 0, sz = 0, qx = 0, qy = 0, qz = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
+        sx += w * x;
+        sy += w * y;
+        sz += w * z;
+        qx += w * x * x;
+        qy += w * y * y;
+        qz += w * z * z;
+    }
+    double mx = sx / total_w, my = sy / total_w, mz = sz / total_w;
+    double var_sum = qx / total_w - mx * mx + qy / total_w - my * my +
+                     qz / total_w - mz * mz;
+    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
 }
 
 /* ---- public ---- */
@@ -1280,10 +1261,9 @@ static size_t count_cells(const kq_points_f *f, int drop)
     return cells;
 }
 
-/* The cells of f (there are `cells` of them at this drop); adds up f's
- * moments on the way (one pass over the colours instead of two). */
+/* The cells of f (there are `cells` of them at this drop). */
 static kq_status points_coarsen(const kq_points_f *f, int drop, size_t cells,
-                                point_set *out, moments *m)
+                                point_set *out)
 {
     if (points_alloc(out, cells) != KQ_OK)
         return KQ_ERR_NOMEM;
@@ -1292,12 +1272,10 @@ static kq_status points_coarsen(const kq_points_f *f, int drop, size_t cells,
     size_t at = 0;
     uint32_t key = cell_key(f, 0, drop);
     for (size_t i = 0; i < f->n; i++) {
-        double wx[3];
-        add_moments(m, f, i, wx);
         w += f->w[i];
-        sx += wx[0];
-        sy += wx[1];
-        sz += wx[2];
+        sx += f->w[i] * f->x[i];
+        sy += f->w[i] * f->y[i];
+        sz += f->w[i] * f->z[i];
         uint32_t next = i + 1 < f->n ? cell_key(f, i + 1, drop) : ~key;
         bool same = next == key;
         key = next;
@@ -1410,21 +1388,17 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
 {
     struct timespec t0; /* the set-up passes count as iterations */
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    double tol_abs = absolute_tolerance(p, total_w, params->tol);
     size_t n_cells = 0;
     int drop = z_ordered ? coarse_drop_bits(p, opts, params->k, &n_cells) : 0;
     kq_rng rng;
     kq_rng_seed(&rng, (uint32_t)params->seed);
-    if (drop == 0) {
-        double tol_abs = absolute_tolerance(p, total_w, params->tol);
-        out->seconds_iterations += seconds_since(&t0);
+    point_set cells = {0};
+    kq_status st = drop ? points_coarsen(p, drop, n_cells, &cells) : KQ_OK;
+    out->seconds_iterations += seconds_since(&t0);
+    if (drop == 0)
         return cluster_level(p, total_w, tol_abs, params, opts, NULL, &rng,
                              params->n_init, pool, best, out);
-    }
-    point_set cells = {0};
-    moments m = {0};
-    kq_status st = points_coarsen(p, drop, n_cells, &cells, &m);
-    double tol_abs = tolerance_of(&m, total_w, params->tol);
-    out->seconds_iterations += seconds_since(&t0);
     for (int run = 0; run < params->n_init && st == KQ_OK; run++)
         st = coarse_restart(p, &cells, total_w, tol_abs, params, opts, &rng,
                             pool, best, out);
