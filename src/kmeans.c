@@ -444,51 +444,135 @@ static void seed_kmeanspp(engine *e, kq_rng *rng, double total_w)
 enum { ASSIGN_PLAIN, ASSIGN_FULL_BOUNDS, ASSIGN_BOUNDED, ASSIGN_FULL_DRIFT,
        ASSIGN_DRIFT };
 
+/* Distance bounds from the kernels' squared distances. The root is taken
+ * in float: correctly rounded, it is off by 6e-8 relative at most, far
+ * inside SLACK_REL, and four float roots cost what one double root does
+ * (they were the scans' bottleneck). */
 static double upper_of(float sq)
 {
-    return sqrt((double)sq) * (1.0 + SLACK_REL) + SLACK_ABS;
+    return (double)sqrtf(sq) * (1.0 + SLACK_REL) + SLACK_ABS;
 }
 
 static double lower_of(float sq)
 {
-    return sqrt((double)sq) * (1.0 - SLACK_REL) - SLACK_ABS;
+    return (double)sqrtf(sq) * (1.0 - SLACK_REL) - SLACK_ABS;
 }
 
-/* Point i leaves its cluster (if any) for cluster to: the chunk's sum
- * changes, added up in chunk order later (exact for integer colours). */
-static void move_point(engine *e, double *delta_sums, double *delta_w,
-                       size_t i, int32_t to)
+/* Label changes move weighted colour sums between clusters; a chunk's
+ * changes are added up in chunk order later. Arrivals come in runs of one
+ * label (the points are Z-ordered), so they are summed in registers and
+ * added once per run instead of through memory once per point. For 8-bit
+ * colours every sum is an integer below 2^53 and this order changes no
+ * bit; for float samples it is still fixed by the points' order within
+ * their chunk, whatever the thread count. */
+typedef struct {
+    double w, x, y, z;
+} weighted_colour;
+
+static void add_run(double *delta_sums, double *delta_w, int32_t to,
+                    weighted_colour run)
 {
-    double w = e->p->w[i], x = w * e->p->x[i], y = w * e->p->y[i],
-           z = w * e->p->z[i];
+    if (to < 0)
+        return;
+    delta_w[to] += run.w;
+    delta_sums[3 * to] += run.x;
+    delta_sums[3 * to + 1] += run.y;
+    delta_sums[3 * to + 2] += run.z;
+}
+
+/* Point i's weighted colour comes off its old cluster (if any). */
+static void take_off(const engine *e, double *delta_sums, double *delta_w,
+                     size_t i, weighted_colour c)
+{
     int32_t from = e->label[i];
-    if (from >= 0) {
-        delta_sums[3 * from] -= x;
-        delta_sums[3 * from + 1] -= y;
-        delta_sums[3 * from + 2] -= z;
-        delta_w[from] -= w;
-    }
-    delta_sums[3 * to] += x;
-    delta_sums[3 * to + 1] += y;
-    delta_sums[3 * to + 2] += z;
-    delta_w[to] += w;
-    e->label[i] = to;
+    if (from < 0)
+        return;
+    delta_w[from] -= c.w;
+    delta_sums[3 * from] -= c.x;
+    delta_sums[3 * from + 1] -= c.y;
+    delta_sums[3 * from + 2] -= c.z;
 }
 
-/* Drift loop: see below. */
-static void set_key(engine *e, size_t i, float best, float second)
+/* What a full scan found for a run of points (the kernel's outputs). */
+typedef struct {
+    int32_t lab[BATCH];
+    float best[BATCH], second[BATCH];
+} scan_out;
+
+/* The bounds of the scanned points in a loop of its own, which the
+ * compiler vectorises: square roots in SIMD lanes, not one per point
+ * between the label updates (perf showed the roots' latency as the
+ * largest cost of a drift scan at 240x320, k=8). */
+static void bounds_of_scan(const scan_out *s, size_t m, double *up,
+                           double *lo)
 {
-    e->key[i] = lower_of(second) - upper_of(best) + e->drift;
+    for (size_t q = 0; q < m; q++) {
+        up[q] = upper_of(s->best[q]);
+        lo[q] = lower_of(s->second[q]);
+    }
+}
+
+/* The scanned points' bounds (Hamerly) or keys (drift; see below). */
+static void renew_bounds(engine *e, const size_t *idx, size_t i0, size_t m,
+                         const scan_out *s)
+{
+    double up[BATCH], lo[BATCH];
+    bounds_of_scan(s, m, up, lo);
+    for (size_t q = 0; q < m; q++) {
+        size_t i = idx ? idx[q] : i0 + q;
+        if (e->assign_mode >= ASSIGN_FULL_DRIFT) {
+            e->key[i] = lo[q] - up[q] + e->drift;
+        } else {
+            e->upper[i] = up[q];
+            e->lower[i] = lo[q];
+        }
+    }
+}
+
+/* Applies a full scan of the points idx[0..m-1] (idx NULL: i0..i0+m-1):
+ * moves the changed labels, renews the bounds (Hamerly) or keys (drift;
+ * see below); returns how many changed label. */
+static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
+                         const scan_out *s, double *delta_sums,
+                         double *delta_w)
+{
+    weighted_colour run = {0, 0, 0, 0};
+    int32_t run_to = -1;
+    size_t changed = 0;
+    for (size_t q = 0; q < m; q++) {
+        size_t i = idx ? idx[q] : i0 + q;
+        int32_t to = s->lab[q];
+        if (e->label[i] == to)
+            continue;
+        double w = e->p->w[i];
+        weighted_colour c = {w, w * e->p->x[i], w * e->p->y[i],
+                             w * e->p->z[i]};
+        take_off(e, delta_sums, delta_w, i, c);
+        if (to != run_to) {
+            add_run(delta_sums, delta_w, run_to, run);
+            run = (weighted_colour){0, 0, 0, 0};
+            run_to = to;
+        }
+        run.w += c.w;
+        run.x += c.x;
+        run.y += c.y;
+        run.z += c.z;
+        e->label[i] = to;
+        changed++;
+    }
+    add_run(delta_sums, delta_w, run_to, run);
+    if (e->assign_mode != ASSIGN_PLAIN)
+        renew_bounds(e, idx, i0, m, s);
+    return changed;
 }
 
 /* Full scans of the points idx[0..m-1] (gathered so the kernel sees
- * contiguous arrays) for the bounded loops, which then renew the point's
- * bounds (Hamerly) or key (drift); returns how many changed label. */
+ * contiguous arrays) for the bounded loops. */
 static size_t scan_points(engine *e, const size_t *idx, size_t m,
                           double *delta_sums, double *delta_w)
 {
-    float x[BATCH], y[BATCH], z[BATCH], best[BATCH], second[BATCH];
-    int32_t lab[BATCH];
+    float x[BATCH], y[BATCH], z[BATCH];
+    scan_out s;
     for (size_t q = 0; q < m; q++) {
         x[q] = e->p->x[idx[q]];
         y[q] = e->p->y[idx[q]];
@@ -496,46 +580,21 @@ static size_t scan_points(engine *e, const size_t *idx, size_t m,
     }
     kq_points_f batch = {x, y, z, NULL, m};
     kq_centres_f c = centres_view(e, e->k);
-    e->kern.nearest(&batch, 0, m, &c, lab, best, second);
-    size_t changed = 0;
-    for (size_t q = 0; q < m; q++) {
-        size_t i = idx[q];
-        if (e->label[i] != lab[q]) {
-            move_point(e, delta_sums, delta_w, i, lab[q]);
-            changed++;
-        }
-        if (e->loop == KQ_LOOP_DRIFT) {
-            set_key(e, i, best[q], second[q]);
-            continue;
-        }
-        e->upper[i] = upper_of(best[q]);
-        e->lower[i] = lower_of(second[q]);
-    }
-    return changed;
+    e->kern.nearest(&batch, 0, m, &c, s.lab, s.best, s.second);
+    return apply_scan(e, idx, 0, m, &s, delta_sums, delta_w);
 }
 
 /* Full scans of the contiguous points b..end-1. */
 static size_t assign_range_full(engine *e, size_t b, size_t end,
-                                bool set_bounds, double *delta_sums,
-                                double *delta_w)
+                                double *delta_sums, double *delta_w)
 {
-    float best[BATCH], second[BATCH];
-    int32_t lab[BATCH];
+    scan_out s;
     kq_centres_f c = centres_view(e, e->k);
     size_t changed = 0;
     for (size_t i0 = b; i0 < end; i0 += BATCH) {
         size_t i1 = i0 + BATCH < end ? i0 + BATCH : end;
-        e->kern.nearest(e->p, i0, i1, &c, lab, best, second);
-        for (size_t i = i0; i < i1; i++) {
-            if (e->label[i] != lab[i - i0]) {
-                move_point(e, delta_sums, delta_w, i, lab[i - i0]);
-                changed++;
-            }
-            if (set_bounds) {
-                e->upper[i] = upper_of(best[i - i0]);
-                e->lower[i] = lower_of(second[i - i0]);
-            }
-        }
+        e->kern.nearest(e->p, i0, i1, &c, s.lab, s.best, s.second);
+        changed += apply_scan(e, NULL, i0, i1 - i0, &s, delta_sums, delta_w);
     }
     return changed;
 }
@@ -610,23 +669,36 @@ static size_t scan_gathered(engine *e, const size_t *idx, size_t m,
     return changed;
 }
 
-/* The blocks of chunk t: every point scanned (first) or only those whose
- * key the drift has reached. Near the fixed point a block holds one or
- * two such points, so they are gathered across blocks: the SIMD kernel
- * then fills its lanes instead of scanning one point at a time. */
-static size_t assign_blocks_drift(engine *e, size_t t, bool every,
-                                  double *delta_sums, double *delta_w)
+/* The first drift pass: chunk t scanned whole, then its blocks' keys. */
+static size_t assign_chunk_full_drift(engine *e, size_t t, double *delta_sums,
+                                      double *delta_w)
+{
+    size_t b0, b1, i0, i1;
+    chunk_range(e, t, &i0, &i1);
+    size_t changed = assign_range_full(e, i0, i1, delta_sums, delta_w);
+    blocks_of_chunk(e, t, &b0, &b1);
+    for (size_t b = b0; b < b1; b++)
+        block_min_key(e, b);
+    return changed;
+}
+
+/* The points of chunk t whose key the drift has reached. Near the fixed
+ * point a block holds one or two such points, so they are gathered across
+ * blocks: the SIMD kernel then fills its lanes instead of scanning one
+ * point at a time. */
+static size_t assign_blocks_drift(engine *e, size_t t, double *delta_sums,
+                                  double *delta_w)
 {
     size_t b0, b1, i0, i1, idx[BATCH + BLOCK], blocks[BATCH];
     size_t m = 0, n_blocks = 0, changed = 0;
     blocks_of_chunk(e, t, &b0, &b1);
     for (size_t b = b0; b < b1; b++) {
-        if (!every && e->bkey[b] > e->drift)
+        if (e->bkey[b] > e->drift)
             continue;
         block_range(e, b, &i0, &i1);
         for (size_t i = i0; i < i1; i++) { /* branch-free: mostly not */
             idx[m] = i;
-            m += every || e->key[i] <= e->drift;
+            m += e->key[i] <= e->drift;
         }
         blocks[n_blocks++] = b;
         if (m >= BATCH || n_blocks == BATCH) {
@@ -650,12 +722,12 @@ static void assign_task(void *ctx, size_t t)
     memset(dw, 0, sizeof(double) * kk);
     if (e->assign_mode == ASSIGN_BOUNDED)
         e->chunk_changed[t] = assign_range_bounded(e, b, end, ds, dw);
-    else if (e->assign_mode >= ASSIGN_FULL_DRIFT)
-        e->chunk_changed[t] = assign_blocks_drift(
-            e, t, e->assign_mode == ASSIGN_FULL_DRIFT, ds, dw);
+    else if (e->assign_mode == ASSIGN_FULL_DRIFT)
+        e->chunk_changed[t] = assign_chunk_full_drift(e, t, ds, dw);
+    else if (e->assign_mode == ASSIGN_DRIFT)
+        e->chunk_changed[t] = assign_blocks_drift(e, t, ds, dw);
     else
-        e->chunk_changed[t] = assign_range_full(
-            e, b, end, e->assign_mode == ASSIGN_FULL_BOUNDS, ds, dw);
+        e->chunk_changed[t] = assign_range_full(e, b, end, ds, dw);
 }
 
 /* Near the fixed point a drift iteration scans a few blocks: waking the
