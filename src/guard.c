@@ -1,4 +1,5 @@
 /* guard.c - refusing inputs that would reach known faults in stb_image.
+ * (PNGs are decoded by libpng, png_read.c: only their size is checked.)
  *
  * Debian ships stb_image 2.27 as a compiled library, so kquant cannot patch
  * its decoders; instead it reads the few header fields that lead to a
@@ -270,110 +271,6 @@ static bool png_size(const unsigned char *data, size_t len,
     return true;
 }
 
-/* Bytes of filtered image data a PNG needs: one filter byte and the packed
- * samples per row, for each of the 7 Adam7 passes when interlaced. 0 when
- * the header is one stb refuses anyway. */
-static uint64_t png_raw_bytes(const unsigned char *ihdr_data, uint64_t w,
-                              uint64_t h)
-{
-    static const int channels_of[7] = {1, 0, 3, 1, 2, 0, 4};
-    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0}, dx[7] = {8, 8, 4, 4, 2, 2, 1};
-    static const int y0[7] = {0, 0, 4, 0, 2, 0, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
-    unsigned depth = ihdr_data[8], colour = ihdr_data[9];
-    if (colour > 6 || channels_of[colour] == 0 || depth == 0 || depth > 16)
-        return 0;
-    uint64_t bits = (uint64_t)channels_of[colour] * depth;
-    if (ihdr_data[12] == 0)
-        return h * (1 + (w * bits + 7) / 8);
-    uint64_t total = 0;
-    for (int p = 0; p < 7; p++) {
-        uint64_t cols = w > (uint64_t)x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
-        uint64_t rows = h > (uint64_t)y0[p] ? (h - y0[p] + dy[p] - 1) / dy[p] : 0;
-        if (cols && rows)
-            total += rows * (1 + (cols * bits + 7) / 8);
-    }
-    return total;
-}
-
-/* Joins the IDAT chunks' data into a new buffer (*joined, free(); NULL
- * when there is none) and tells whether a CgBI chunk (Apple's headerless
- * deflate) came first. stb 2.27 grows its IDAT buffer to a chunk's
- * declared length before reading it, so a few bytes claiming a 2 GiB
- * chunk cost 2 GiB: an IDAT running past the end of the file is refused. */
-static kq_status png_idat(const unsigned char *data, size_t len,
-                          unsigned char **joined, size_t *joined_len,
-                          bool *headerless, char *err, size_t err_len)
-{
-    *joined = NULL;
-    for (int pass = 0; pass < 2; pass++) { /* sum the lengths, then copy */
-        size_t pos = 8, used = 0;
-        *headerless = false;
-        while (pos + 8 <= len) {
-            size_t n = be32_at(data + pos);
-            const unsigned char *kind = data + pos + 4;
-            bool idat = memcmp(kind, "IDAT", 4) == 0;
-            if (n > len - pos - 8) { /* truncated: stb stops here too */
-                if (idat && n - (len - pos - 8) > 4) /* beyond the CRC */
-                    return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                                   "corrupt or truncated image (PNG chunk "
-                                   "of %zu bytes runs past the end)", n);
-                n = len - pos - 8;
-            }
-            *headerless |= memcmp(kind, "CgBI", 4) == 0;
-            if (idat && *joined)
-                memcpy(*joined + used, kind + 4, n);
-            used += idat ? n : 0;
-            if (memcmp(kind, "IEND", 4) == 0)
-                break;
-            pos += 12 + n;
-        }
-        *joined_len = used;
-        if (pass == 0 && (used == 0 || !(*joined = malloc(used))))
-            return KQ_OK; /* no data (stb says so) or no memory to check */
-    }
-    return KQ_OK;
-}
-
-/* stb 2.27 inflates PNG data into a buffer that grows without limit up to
- * 4 GiB, so a small file whose data inflates far beyond what its image
- * needs (a "zip bomb") would take gigabytes. Inflating once into a buffer
- * of the needed size plus a tolerance for sloppy encoders finds such data
- * with bounded memory; the check is skipped when the data cannot inflate
- * that far (deflate expands at most 1032 times). */
-static kq_status check_png_inflate(const unsigned char *data, size_t len,
-                                   unsigned long width, unsigned long height,
-                                   char *err, size_t err_len)
-{
-    uint64_t need = png_raw_bytes(data + 16, width, height);
-    if (need == 0 || need >= INT_MAX / 2)
-        return KQ_OK; /* stb refuses these headers itself (> 1 GiB) */
-    uint64_t limit = need + need / 8 + 65536;
-    size_t idat_len = 0;
-    bool headerless = false;
-    unsigned char *idat = NULL;
-    kq_status st = png_idat(data, len, &idat, &idat_len, &headerless, err,
-                            err_len);
-    if (!idat)
-        return st;
-    char *out = idat_len > limit / 1032 && idat_len <= INT_MAX
-                    ? malloc((size_t)limit)
-                    : NULL;
-    if (out) {
-        int got = headerless
-            ? stbi_zlib_decode_noheader_buffer(out, (int)limit,
-                                               (const char *)idat, (int)idat_len)
-            : stbi_zlib_decode_buffer(out, (int)limit, (const char *)idat,
-                                      (int)idat_len);
-        if (got < 0 && strcmp(stbi_failure_reason(), "output buffer limit") == 0)
-            st = kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                         "corrupt PNG (its data inflates beyond the %lux%lu "
-                         "image)", width, height);
-    }
-    free(out);
-    free(idat);
-    return st;
-}
-
 /* stb_image reports an image too large for its int arithmetic as "unknown
  * image type"; the header's own size makes for a truthful refusal. */
 static kq_status check_size(unsigned long width, unsigned long height,
@@ -410,12 +307,9 @@ kq_status kq_guard_input(const unsigned char *data, size_t len,
         return st != KQ_OK ? st
                            : check_size(width, height, max_pixels, err, err_len);
     }
-    if (png_size(data, len, &width, &height)) {
-        kq_status st = check_size(width, height, max_pixels, err, err_len);
-        return st != KQ_OK ? st
-                           : check_png_inflate(data, len, width, height, err,
-                                               err_len);
-    }
+    /* PNGs are decoded by libpng (png_read.c), which needs no guard */
+    if (png_size(data, len, &width, &height))
+        return check_size(width, height, max_pixels, err, err_len);
     if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6'))
         return check_pnm(data, len, err, err_len);
     return KQ_OK;

@@ -1,5 +1,5 @@
 /* image.c - reading and decoding input images: JPEG with libjpeg-turbo
- * (jpeg.c), everything else with stb_image. */
+ * (jpeg.c), PNG with libpng (png_read.c), everything else with stb_image. */
 #include "kq_internal.h"
 
 #include <errno.h>
@@ -91,6 +91,47 @@ static kq_status check_header(const unsigned char *data, size_t len,
     return KQ_OK;
 }
 
+/* Takes decoded samples of comp channels (malloc'ed, now owned) to the
+ * RGB image out. */
+static kq_status rgb_from_samples(unsigned char *decoded, int w, int h,
+                                  int comp, const kq_load_options *opts,
+                                  kq_image *out, char *err, size_t err_len)
+{
+    unsigned char *rgb = decoded;
+    if (comp != 3) {
+        size_t n = (size_t)w * (size_t)h, bytes; /* n <= max_pixels */
+        rgb = kq_mul_size(n, 3, &bytes) ? malloc(bytes) : NULL;
+        if (rgb)
+            expand_to_rgb(decoded, n, comp, opts->background, rgb);
+        free(decoded);
+        if (!rgb)
+            return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    }
+    *out = (kq_image){w, h, rgb};
+    return KQ_OK;
+}
+
+/* JPEGs with libjpeg-turbo and PNGs with libpng (faster than stb_image);
+ * *done false when stb_image is to decode the data instead. */
+static kq_status decode_with_libraries(const unsigned char *data, size_t len,
+                                       int w, int h,
+                                       const kq_load_options *opts,
+                                       kq_image *out, bool *done, char *err,
+                                       size_t err_len)
+{
+    unsigned char *px = NULL;
+    int comp = 3;
+    kq_status st = KQ_OK;
+    if (kq_jpeg_is(data, len))
+        st = kq_jpeg_decode(data, len, w, h, &px, err, err_len);
+    else if (kq_png_is(data, len))
+        st = kq_png_decode(data, len, w, h, &px, &comp, err, err_len);
+    *done = st != KQ_OK || px;
+    return st == KQ_OK && px
+               ? rgb_from_samples(px, w, h, comp, opts, out, err, err_len)
+               : st;
+}
+
 kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len)
@@ -98,18 +139,12 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
     int header_w, header_h, w, h, comp;
     kq_status st = check_header(data, len, opts, &header_w, &header_h, err,
                                 err_len);
-    if (st != KQ_OK)
+    bool done = false;
+    if (st == KQ_OK)
+        st = decode_with_libraries(data, len, header_w, header_h, opts, out,
+                                   &done, err, err_len);
+    if (st != KQ_OK || done)
         return st;
-    if (kq_jpeg_is(data, len)) {
-        unsigned char *rgb = NULL;
-        st = kq_jpeg_decode(data, len, header_w, header_h, &rgb, err, err_len);
-        if (st != KQ_OK)
-            return st;
-        if (rgb) {
-            *out = (kq_image){header_w, header_h, rgb};
-            return KQ_OK;
-        }
-    }
     unsigned char *decoded =
         stbi_load_from_memory(data, (int)len, &w, &h, &comp, 0);
     if (!decoded)
@@ -123,20 +158,8 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                        "corrupt image (decoded %dx%d, header said %dx%d)",
                        w, h, header_w, header_h);
     }
-    unsigned char *rgb = decoded; /* stb allocates with malloc */
-    if (comp != 3) {
-        size_t n = (size_t)w * (size_t)h, bytes; /* n <= max_pixels */
-        rgb = kq_mul_size(n, 3, &bytes) ? malloc(bytes) : NULL;
-        if (rgb)
-            expand_to_rgb(decoded, n, comp, opts->background, rgb);
-        stbi_image_free(decoded);
-        if (!rgb)
-            return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
-    }
-    out->width = w;
-    out->height = h;
-    out->rgb = rgb;
-    return KQ_OK;
+    /* stb allocates with malloc */
+    return rgb_from_samples(decoded, w, h, comp, opts, out, err, err_len);
 }
 
 /* Reads all of fd into a new buffer, refusing more than max_bytes: at most

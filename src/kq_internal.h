@@ -88,6 +88,19 @@ bool kq_jpeg_is(const unsigned char *data, size_t len);
 kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **rgb_out, char *err,
                          size_t err_len);
+
+/* ---- PNG decoding (png_read.c) ---- */
+
+/* True when data starts with the PNG signature. */
+bool kq_png_is(const unsigned char *data, size_t len);
+
+/* Decodes a PNG whose header said width x height (already checked against
+ * the limits) to the samples stb_image would give: *comp_out channels of
+ * 8 bits (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) in a new *px_out.
+ * KQ_ERR_INPUT_FORMAT with err set when the data is corrupt or truncated. */
+kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
+                        int height, unsigned char **px_out, int *comp_out,
+                        char *err, size_t err_len);
 /* ---- scikit-learn compatibility (sklearn mode: npsum.c, npselect.c,
  * sklearn_kmeans.c) ---- */
 

@@ -2,7 +2,9 @@
 """Writes tests/fuzz/regressions/png_inflate_bomb.png: a valid 1x1 RGB PNG
 whose IDAT inflates to 64 MiB (the image needs 4 bytes). stb_image 2.27
 inflates PNG data without a limit (up to 4 GiB), so a few megabytes of such
-data would take gigabytes of memory; kquant refuses it before stb runs."""
+data would take gigabytes of memory; kquant refused it before stb ran. Since
+PNGs go through libpng, which kquant lets inflate only the image's rows,
+it decodes as the 1x1 image it claims to be."""
 import os
 import struct
 import zlib
