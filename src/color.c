@@ -164,6 +164,72 @@ static double pair_delta_e(delta_e_memo *m, const unsigned char *pa,
     return m->value[slot];
 }
 
+/* The pixel-by-pixel mean and max (any pair of images). */
+static void delta_e_by_pixel(delta_e_memo *memo, const unsigned char *a,
+                             const unsigned char *b, size_t n, double *mean,
+                             double *max)
+{
+    double sum = 0.0, worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = pair_delta_e(memo, &a[3 * i], &b[3 * i]);
+        sum += d;
+        worst = d > worst ? d : worst;
+    }
+    *mean = n ? sum / (double)n : 0.0;
+    *max = worst;
+}
+
+/* out[u] = 1 + b's colour (packed) for a's distinct colour u, when every
+ * pixel of that colour has the same colour in b; false otherwise. */
+static bool colour_map(const kq_histogram *h, const unsigned char *a,
+                       const unsigned char *b, size_t n, uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = &b[3 * i];
+        uint32_t c = 1 + ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]);
+        uint32_t *slot = &out[kq_histogram_index(h, a, i)];
+        if (*slot != 0 && *slot != c)
+            return false;
+        *slot = c;
+    }
+    return true;
+}
+
+/* A recoloured image gives every pixel of one colour the same new colour:
+ * then CIEDE2000 (~300 ns of cbrt, atan2, cos and pow) is needed once per
+ * distinct colour, weighted by its count, not once per pixel (12 MP with
+ * 409,000 colours: 1.7 s -> 0.3 s). *done is false when b is no such
+ * recolouring of a. */
+static kq_status delta_e_by_colour(delta_e_memo *memo, const unsigned char *a,
+                                   const unsigned char *b, size_t n,
+                                   double *mean, double *max, bool *done)
+{
+    kq_histogram h;
+    kq_status st = kq_histogram_build(a, n, NULL, &h);
+    if (st != KQ_OK)
+        return st;
+    uint32_t *out = calloc(h.n_colours, sizeof *out);
+    *done = out && colour_map(&h, a, b, n, out);
+    double sum = 0.0, worst = 0.0;
+    for (size_t u = 0; *done && u < h.n_colours; u++) {
+        unsigned char pa[3] = {(unsigned char)(h.colour[u] >> 16),
+                               (unsigned char)(h.colour[u] >> 8),
+                               (unsigned char)h.colour[u]};
+        uint32_t c = out[u] - 1;
+        unsigned char pb[3] = {(unsigned char)(c >> 16),
+                               (unsigned char)(c >> 8), (unsigned char)c};
+        double d = pair_delta_e(memo, pa, pb);
+        sum += d * h.count[u]; /* in colour order: the same on every run */
+        worst = d > worst ? d : worst;
+    }
+    *mean = n ? sum / (double)n : 0.0;
+    *max = worst;
+    st = out ? KQ_OK : KQ_ERR_NOMEM;
+    free(out);
+    kq_histogram_free(&h);
+    return st;
+}
+
 kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
                              double *mean, double *max)
 {
@@ -175,14 +241,12 @@ kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
     for (int v = 0; v < 256; v++)
         memo->lin[v] = linearise((unsigned char)v);
     size_t n = (size_t)a->width * (size_t)a->height;
-    double sum = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double d = pair_delta_e(memo, &a->rgb[3 * i], &b->rgb[3 * i]);
-        sum += d;
-        worst = d > worst ? d : worst;
-    }
+    bool done = false;
+    kq_status st = n ? delta_e_by_colour(memo, a->rgb, b->rgb, n, mean, max,
+                                         &done)
+                     : KQ_OK;
+    if (st == KQ_OK && !done)
+        delta_e_by_pixel(memo, a->rgb, b->rgb, n, mean, max);
     free(memo);
-    *mean = n ? sum / (double)n : 0.0;
-    *max = worst;
-    return KQ_OK;
+    return st;
 }

@@ -89,6 +89,13 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **rgb_out, char *err,
                          size_t err_len);
 
+/* ---- PNG encoding of RGB images (indexed_png.c) ---- */
+
+/* Encodes img as a 24-bit PNG to stream, or, with stream NULL, only counts
+ * its bytes into *counted. */
+kq_status kq_rgb_encode_png(FILE *stream, const kq_image *img,
+                            size_t *counted, char *err, size_t err_len);
+
 /* ---- PNG decoding (png_read.c) ---- */
 
 /* True when data starts with the PNG signature. */

@@ -189,21 +189,19 @@ static void delta_e_of_images_agrees_with_the_pair_function(void **state)
     kq_image_free(&b);
 }
 
-/* Many pixels, with pairs repeated far apart and more distinct pairs than
- * the memo holds: the image function still equals the pair function summed
- * pixel by pixel. */
-static void delta_e_of_a_big_image_agrees_pixel_by_pixel(void **state)
+typedef void (*pixel_pair_fn)(int x, int y, unsigned char pa[3],
+                              unsigned char pb[3]);
+
+/* Images a and b of w x h pixels from pair(x, y): kq_quality_delta_e
+ * equals the pair function summed pixel by pixel. */
+static void check_against_pixel_by_pixel(int w, int h, pixel_pair_fn pair)
 {
-    (void)state;
-    const int w = 400, h = 300;
     kq_image a = kq_test_image(w, h, 0, 0, 0), b = kq_test_image(w, h, 0, 0, 0);
     double sum = 0.0, worst = 0.0;
     for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
-            unsigned char pa[3] = {(unsigned char)(x * 7), (unsigned char)y,
-                                   (unsigned char)(x ^ y)};
-            unsigned char pb[3] = {(unsigned char)(y % 5 * 50), 100,
-                                   (unsigned char)(x % 3 * 90)};
+            unsigned char pa[3], pb[3];
+            pair(x, y, pa, pb);
             kq_test_set_pixel(&a, x, y, pa[0], pa[1], pa[2]);
             kq_test_set_pixel(&b, x, y, pb[0], pb[1], pb[2]);
             double la[3], lb[3];
@@ -218,8 +216,51 @@ static void delta_e_of_a_big_image_agrees_pixel_by_pixel(void **state)
     assert_int_equal(kq_quality_delta_e(&a, &b, &mean, &max), KQ_OK);
     assert_true(fabs(mean - sum / (w * h)) <= 1e-12 * mean);
     assert_true(max == worst);
+    assert_true(mean > 1.0);
     kq_image_free(&a);
     kq_image_free(&b);
+}
+
+/* b depends on the position, not only on a's colour. */
+static void scattered_pairs(int x, int y, unsigned char pa[3],
+                            unsigned char pb[3])
+{
+    pa[0] = (unsigned char)(x * 7);
+    pa[1] = (unsigned char)y;
+    pa[2] = (unsigned char)(x ^ y);
+    pb[0] = (unsigned char)(y % 5 * 50);
+    pb[1] = 100;
+    pb[2] = (unsigned char)(x % 3 * 90);
+}
+
+/* b is a function of a's colour; colours repeat, scattered. */
+static void recoloured_pairs(int x, int y, unsigned char pa[3],
+                             unsigned char pb[3])
+{
+    int v = (x * 31 + y * 17) % 997;
+    pa[0] = (unsigned char)(v * 7);
+    pa[1] = (unsigned char)v;
+    pa[2] = (unsigned char)(v / 4);
+    pb[0] = (unsigned char)(pa[0] & 0xC0);
+    pb[1] = 100;
+    pb[2] = (unsigned char)(pa[2] | 0x30);
+}
+
+/* Many pixels, with pairs repeated far apart and more distinct pairs than
+ * the memo holds: computed pixel by pixel. */
+static void delta_e_of_a_big_image_agrees_pixel_by_pixel(void **state)
+{
+    (void)state;
+    check_against_pixel_by_pixel(400, 300, scattered_pairs);
+}
+
+/* A recolouring (each input colour always gets the same output colour):
+ * the difference is computed once per distinct colour, weighted by its
+ * count. */
+static void delta_e_of_a_recolouring_agrees_pixel_by_pixel(void **state)
+{
+    (void)state;
+    check_against_pixel_by_pixel(300, 200, recoloured_pairs);
 }
 
 int main(void)
@@ -227,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ciede2000_matches_the_published_pairs),
         cmocka_unit_test(delta_e_of_a_big_image_agrees_pixel_by_pixel),
+        cmocka_unit_test(delta_e_of_a_recolouring_agrees_pixel_by_pixel),
         cmocka_unit_test(ciede2000_of_equal_colours_is_zero),
         cmocka_unit_test(srgb_to_lab_matches_imagemagick),
         cmocka_unit_test(white_and_black_are_the_ends_of_lab),
