@@ -121,9 +121,11 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
                        kq_run_metrics *m);
 
 /* Fills the sizes (of the file at path) and the quality numbers of
- * recoloured against the clustered input. */
+ * recoloured against the clustered input; with threads other than 1 the
+ * 24-bit PNG size is found on a second thread. */
 int kq_cli_measure(const char *path, const kq_image *input,
-                   const kq_image *recoloured, kq_run_metrics *m);
+                   const kq_image *recoloured, int threads,
+                   kq_run_metrics *m);
 
 /* Writes the palette file at path (atomically) and records it in m. */
 int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,

@@ -182,7 +182,8 @@ static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
     int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
     timings->write = kq_cli_now() - t1;
     if (code == KQ_EXIT_OK && metrics_wanted(opts, in))
-        code = kq_cli_measure(image_path, &in->clustered, &recoloured, m);
+        code = kq_cli_measure(image_path, &in->clustered, &recoloured,
+                              opts->kmeans.threads, m);
     if (code == KQ_EXIT_OK) /* plots */
         code = kq_cli_figures_add(in->figures, r, &recoloured, m);
     kq_image_free(&recoloured);
