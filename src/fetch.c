@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl_api.h"
 
 #define USER_AGENT "kquant/" KQ_VERSION
 /* The formats stb_image decodes first; image CDNs pick the format from this
@@ -36,16 +36,32 @@ void kq_fetch_options_default(kq_fetch_options *opts)
     opts->user_agent = NULL;
 }
 
+/* libcurl, once loaded (curl_load.c); every entry point loads it first. */
+static const kq_curl_api *api;
+
+static kq_status need_curl(char *err, size_t err_len)
+{
+    const char *why = "";
+    api = kq_curl(&why);
+    return api ? KQ_OK
+               : kq_fail(KQ_ERR_INTERNAL, err, err_len,
+                         "downloads need libcurl (Debian's libcurl4): %s",
+                         why);
+}
+
 kq_status kq_fetch_global_init(void)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
+    if (need_curl(NULL, 0) != KQ_OK)
+        return KQ_ERR_INTERNAL;
+    return api->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
                ? KQ_OK
                : KQ_ERR_INTERNAL;
 }
 
 void kq_fetch_global_cleanup(void)
 {
-    curl_global_cleanup();
+    if (api)
+        api->global_cleanup();
 }
 
 void kq_fetch_free(unsigned char *data)
@@ -207,21 +223,21 @@ static kq_status check_url(const char *url, char *host, size_t host_len,
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "refused URL scheme '%.*s' (only http and https are "
                        "allowed)", (int)(n > 16 ? 16 : n), url);
-    CURLU *parsed = curl_url();
+    CURLU *parsed = api->url();
     if (!parsed)
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     char *name = NULL;
-    CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url, 0);
+    CURLUcode rc = api->url_set(parsed, CURLUPART_URL, url, 0);
     if (rc == CURLUE_OK)
-        rc = curl_url_get(parsed, CURLUPART_HOST, &name, 0);
+        rc = api->url_get(parsed, CURLUPART_HOST, &name, 0);
     kq_status st = KQ_OK;
     if (rc != CURLUE_OK)
         st = kq_fail(KQ_ERR_ARGUMENT, err, err_len, "malformed URL (%s)",
-                     curl_url_strerror(rc));
+                     api->url_strerror(rc));
     else
         copy_printable(host, host_len, name, strlen(name));
-    curl_free(name);
-    curl_url_cleanup(parsed);
+    api->free_string(name);
+    api->url_cleanup(parsed);
     return st;
 }
 
@@ -230,14 +246,14 @@ static kq_status check_url(const char *url, char *host, size_t host_len,
 static CURLcode restrict_protocols(CURL *h)
 {
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the _STR forms */
-    CURLcode rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, ALLOWED_SCHEMES);
+    CURLcode rc = api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, ALLOWED_SCHEMES);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, ALLOWED_SCHEMES);
+        rc = api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, ALLOWED_SCHEMES);
 #else
     long mask = CURLPROTO_HTTP | CURLPROTO_HTTPS;
-    CURLcode rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS, mask);
+    CURLcode rc = api->easy_setopt(h, CURLOPT_PROTOCOLS, mask);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, mask);
+        rc = api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, mask);
 #endif
     return rc;
 }
@@ -251,7 +267,7 @@ static CURLcode configure(CURL *h, const char *url, const kq_fetch_options *o,
     CURLcode rc = restrict_protocols(h);
 #define SET(option, value)                                                \
     if (rc == CURLE_OK)                                                   \
-    rc = curl_easy_setopt(h, option, value)
+    rc = api->easy_setopt(h, option, value)
     SET(CURLOPT_ERRORBUFFER, curl_err);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_NOSIGNAL, 1L);
@@ -312,7 +328,7 @@ static kq_status timeout_failure(CURL *h, const kq_fetch_options *o,
 {
     /* Zero until the connection (TCP, and TLS for https) was ready. */
     curl_off_t ready_us = 0;
-    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
+    api->easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
     if (ready_us == 0) {
         long limit = o->connect_timeout_ms < o->timeout_ms
                          ? o->connect_timeout_ms : o->timeout_ms;
@@ -329,7 +345,7 @@ static kq_status connect_failure(CURL *h, const char *curl_err, char *err,
                                  size_t err_len)
 {
     long os_errno = 0;
-    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    api->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
     if (os_errno == ECONNREFUSED)
         return kq_fail(KQ_ERR_NETWORK, err, err_len, "connection refused");
     if (os_errno != 0)
@@ -400,15 +416,15 @@ static kq_status curl_failure(CURL *h, CURLcode rc, const char *host,
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     default:
         return kq_fail(KQ_ERR_NETWORK, err, err_len, "%s",
-                       *curl_err ? curl_err : curl_easy_strerror(rc));
+                       *curl_err ? curl_err : api->easy_strerror(rc));
     }
 }
 
 static void fill_info(CURL *h, const transfer *t, kq_fetch_info *info)
 {
     long status = 0, redirects = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
+    api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    api->easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
     info->http_status = status;
     info->bytes_received = t->received;
     info->redirects = (int)redirects;
@@ -422,8 +438,8 @@ static kq_status perform(const char *url, const char *host,
                          kq_fetch_info *info, char *err, size_t err_len)
 {
     char curl_err[CURL_ERROR_SIZE] = "";
-    CURL *h = curl_easy_init();
-    struct curl_slist *headers = curl_slist_append(NULL, ACCEPT_HEADER);
+    CURL *h = api->easy_init();
+    struct curl_slist *headers = api->slist_append(NULL, ACCEPT_HEADER);
     kq_status st = KQ_OK;
     if (!h || !headers) {
         st = kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
@@ -431,15 +447,15 @@ static kq_status perform(const char *url, const char *host,
         st = kq_fail(KQ_ERR_INTERNAL, err, err_len,
                      "libcurl lacks a required option (%s)", curl_err);
     } else {
-        CURLcode rc = curl_easy_perform(h);
+        CURLcode rc = api->easy_perform(h);
         fill_info(h, t, info);
         if (rc != CURLE_OK)
             st = curl_failure(h, rc, host, o, t, curl_err, err, err_len);
         else if (t->status < 200 || t->status > 299)
             st = http_failure(t, err, err_len); /* a body-less error */
     }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
+    api->slist_free_all(headers);
+    api->easy_cleanup(h);
     return st;
 }
 
@@ -467,7 +483,9 @@ kq_status kq_fetch_url(const char *url, const kq_fetch_options *opts,
     *data_out = NULL;
     *len_out = 0;
     char host[256] = "";
-    kq_status st = check_url(url, host, sizeof host, err, err_len);
+    kq_status st = need_curl(err, err_len);
+    if (st == KQ_OK)
+        st = check_url(url, host, sizeof host, err, err_len);
     if (st != KQ_OK)
         return st;
     transfer t = {.max_bytes = opts->max_bytes, .declared = -1};

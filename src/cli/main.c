@@ -20,7 +20,8 @@ int main(int argc, char **argv)
     kq_cli_signals_install(); /* hardening (issue 8) */
     /* fetch (issue 3): libcurl's process-wide setup, once, before the run */
     if (opts.url && kq_fetch_global_init() != KQ_OK) {
-        kq_cli_error("libcurl", "cannot initialise");
+        kq_cli_error("libcurl", "cannot load or initialise it (--url needs "
+                                "Debian's libcurl4)");
         return KQ_EXIT_SOFTWARE;
     }
     code = kq_cli_run(&opts);
