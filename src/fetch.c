@@ -36,32 +36,36 @@ void kq_fetch_options_default(kq_fetch_options *opts)
     opts->user_agent = NULL;
 }
 
-/* libcurl, once loaded (curl_load.c); every entry point loads it first. */
-static const kq_curl_api *api;
-
+/* libcurl is opened on first use (curl_load.c): every entry point calls
+ * need_curl() first, and curl() is its functions from then on. */
 static kq_status need_curl(char *err, size_t err_len)
 {
     const char *why = "";
-    api = kq_curl(&why);
-    return api ? KQ_OK
+    return kq_curl(&why)
+               ? KQ_OK
                : kq_fail(KQ_ERR_INTERNAL, err, err_len,
                          "downloads need libcurl (Debian's libcurl4): %s",
                          why);
+}
+
+static const kq_curl_api *curl(void)
+{
+    return kq_curl(NULL);
 }
 
 kq_status kq_fetch_global_init(void)
 {
     if (need_curl(NULL, 0) != KQ_OK)
         return KQ_ERR_INTERNAL;
-    return api->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
+    return curl()->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
                ? KQ_OK
                : KQ_ERR_INTERNAL;
 }
 
 void kq_fetch_global_cleanup(void)
 {
-    if (api)
-        api->global_cleanup();
+    if (need_curl(NULL, 0) == KQ_OK)
+        curl()->global_cleanup();
 }
 
 void kq_fetch_free(unsigned char *data)
@@ -223,21 +227,21 @@ static kq_status check_url(const char *url, char *host, size_t host_len,
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "refused URL scheme '%.*s' (only http and https are "
                        "allowed)", (int)(n > 16 ? 16 : n), url);
-    CURLU *parsed = api->url();
+    CURLU *parsed = curl()->url();
     if (!parsed)
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     char *name = NULL;
-    CURLUcode rc = api->url_set(parsed, CURLUPART_URL, url, 0);
+    CURLUcode rc = curl()->url_set(parsed, CURLUPART_URL, url, 0);
     if (rc == CURLUE_OK)
-        rc = api->url_get(parsed, CURLUPART_HOST, &name, 0);
+        rc = curl()->url_get(parsed, CURLUPART_HOST, &name, 0);
     kq_status st = KQ_OK;
     if (rc != CURLUE_OK)
         st = kq_fail(KQ_ERR_ARGUMENT, err, err_len, "malformed URL (%s)",
-                     api->url_strerror(rc));
+                     curl()->url_strerror(rc));
     else
         copy_printable(host, host_len, name, strlen(name));
-    api->free_string(name);
-    api->url_cleanup(parsed);
+    curl()->free_string(name);
+    curl()->url_cleanup(parsed);
     return st;
 }
 
@@ -246,14 +250,14 @@ static kq_status check_url(const char *url, char *host, size_t host_len,
 static CURLcode restrict_protocols(CURL *h)
 {
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the _STR forms */
-    CURLcode rc = api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, ALLOWED_SCHEMES);
+    CURLcode rc = curl()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, ALLOWED_SCHEMES);
     if (rc == CURLE_OK)
-        rc = api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, ALLOWED_SCHEMES);
+        rc = curl()->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, ALLOWED_SCHEMES);
 #else
     long mask = CURLPROTO_HTTP | CURLPROTO_HTTPS;
-    CURLcode rc = api->easy_setopt(h, CURLOPT_PROTOCOLS, mask);
+    CURLcode rc = curl()->easy_setopt(h, CURLOPT_PROTOCOLS, mask);
     if (rc == CURLE_OK)
-        rc = api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, mask);
+        rc = curl()->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, mask);
 #endif
     return rc;
 }
@@ -267,7 +271,7 @@ static CURLcode configure(CURL *h, const char *url, const kq_fetch_options *o,
     CURLcode rc = restrict_protocols(h);
 #define SET(option, value)                                                \
     if (rc == CURLE_OK)                                                   \
-    rc = api->easy_setopt(h, option, value)
+    rc = curl()->easy_setopt(h, option, value)
     SET(CURLOPT_ERRORBUFFER, curl_err);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_NOSIGNAL, 1L);
@@ -328,7 +332,7 @@ static kq_status timeout_failure(CURL *h, const kq_fetch_options *o,
 {
     /* Zero until the connection (TCP, and TLS for https) was ready. */
     curl_off_t ready_us = 0;
-    api->easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
+    curl()->easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &ready_us);
     if (ready_us == 0) {
         long limit = o->connect_timeout_ms < o->timeout_ms
                          ? o->connect_timeout_ms : o->timeout_ms;
@@ -345,7 +349,7 @@ static kq_status connect_failure(CURL *h, const char *curl_err, char *err,
                                  size_t err_len)
 {
     long os_errno = 0;
-    api->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    curl()->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
     if (os_errno == ECONNREFUSED)
         return kq_fail(KQ_ERR_NETWORK, err, err_len, "connection refused");
     if (os_errno != 0)
@@ -416,15 +420,15 @@ static kq_status curl_failure(CURL *h, CURLcode rc, const char *host,
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     default:
         return kq_fail(KQ_ERR_NETWORK, err, err_len, "%s",
-                       *curl_err ? curl_err : api->easy_strerror(rc));
+                       *curl_err ? curl_err : curl()->easy_strerror(rc));
     }
 }
 
 static void fill_info(CURL *h, const transfer *t, kq_fetch_info *info)
 {
     long status = 0, redirects = 0;
-    api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    api->easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
+    curl()->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl()->easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
     info->http_status = status;
     info->bytes_received = t->received;
     info->redirects = (int)redirects;
@@ -438,8 +442,8 @@ static kq_status perform(const char *url, const char *host,
                          kq_fetch_info *info, char *err, size_t err_len)
 {
     char curl_err[CURL_ERROR_SIZE] = "";
-    CURL *h = api->easy_init();
-    struct curl_slist *headers = api->slist_append(NULL, ACCEPT_HEADER);
+    CURL *h = curl()->easy_init();
+    struct curl_slist *headers = curl()->slist_append(NULL, ACCEPT_HEADER);
     kq_status st = KQ_OK;
     if (!h || !headers) {
         st = kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
@@ -447,15 +451,15 @@ static kq_status perform(const char *url, const char *host,
         st = kq_fail(KQ_ERR_INTERNAL, err, err_len,
                      "libcurl lacks a required option (%s)", curl_err);
     } else {
-        CURLcode rc = api->easy_perform(h);
+        CURLcode rc = curl()->easy_perform(h);
         fill_info(h, t, info);
         if (rc != CURLE_OK)
             st = curl_failure(h, rc, host, o, t, curl_err, err, err_len);
         else if (t->status < 200 || t->status > 299)
             st = http_failure(t, err, err_len); /* a body-less error */
     }
-    api->slist_free_all(headers);
-    api->easy_cleanup(h);
+    curl()->slist_free_all(headers);
+    curl()->easy_cleanup(h);
     return st;
 }
 
