@@ -56,8 +56,9 @@ bool kq_png_is(const unsigned char *data, size_t len)
 }
 
 /* The transformations that give stb_image's samples: 8 bits, palettes as
- * RGB, transparency as alpha. */
-static void ask_for_stb_samples(png_structp png, png_infop info)
+ * RGB, transparency as alpha; returns the number of passes to read
+ * (7 for an interlaced image). */
+static int ask_for_stb_samples(png_structp png, png_infop info)
 {
     png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
 #ifdef PNG_IGNORE_ADLER32 /* nor does stb check zlib's checksum */
@@ -69,19 +70,23 @@ static void ask_for_stb_samples(png_structp png, png_infop info)
     png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS))
         png_set_tRNS_to_alpha(png);
-    png_set_interlace_handling(png);
+    int passes = png_set_interlace_handling(png);
     png_read_update_info(png, info);
+    return passes;
 }
 
 /* Only the image's rows are read: nothing after them (no png_read_end),
  * so no more data is ever inflated than the image needs, whatever the
- * file holds. A "zip bomb" costs what its stated size does. */
+ * file holds. A "zip bomb" costs what its stated size does. Row by row
+ * (each interlace pass fills its pixels into the rows), so no array of
+ * row pointers is needed: 8 bytes a row would be 800 MB for a 1 x 10^8
+ * image, within the pixel limit. */
 static void read_rows(png_structp png, unsigned char *px, size_t stride,
-                      int height, png_bytep *rows)
+                      int height, int passes)
 {
-    for (int y = 0; y < height; y++)
-        rows[y] = px + (size_t)y * stride;
-    png_read_image(png, rows);
+    for (int pass = 0; pass < passes; pass++)
+        for (int y = 0; y < height; y++)
+            png_read_row(png, px + (size_t)y * stride, NULL);
 }
 
 kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
@@ -93,7 +98,6 @@ kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
                                              on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     unsigned char *volatile px = NULL;
-    png_bytep *volatile rows = NULL;
     *px_out = NULL;
     if (!info) {
         png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
@@ -102,12 +106,11 @@ kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
     if (setjmp(src.jump)) {
         png_destroy_read_struct(&png, &info, NULL);
         free(px);
-        free(rows);
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "corrupt or truncated image (%s)", src.message);
     }
     png_set_read_fn(png, &src, read_bytes);
-    ask_for_stb_samples(png, info);
+    int passes = ask_for_stb_samples(png, info);
     int comp = png_get_channels(png, info);
     if ((int)png_get_image_width(png, info) != width ||
         (int)png_get_image_height(png, info) != height || comp < 1 ||
@@ -118,16 +121,12 @@ kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
     }
     size_t stride = (size_t)width * (size_t)comp; /* checked sizes */
     px = malloc(stride * (size_t)height);
-    rows = malloc(sizeof(png_bytep) * (size_t)height);
-    if (!px || !rows) {
+    if (!px) {
         png_destroy_read_struct(&png, &info, NULL);
-        free(px);
-        free(rows);
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     }
-    read_rows(png, px, stride, height, rows);
+    read_rows(png, px, stride, height, passes);
     png_destroy_read_struct(&png, &info, NULL);
-    free(rows);
     *px_out = px;
     *comp_out = comp;
     return KQ_OK;
