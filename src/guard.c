@@ -261,9 +261,7 @@ static unsigned long be32_at(const unsigned char *p)
 static bool png_size(const unsigned char *data, size_t len,
                      unsigned long *width, unsigned long *height)
 {
-    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G',
-                                               '\r', '\n', 0x1A, '\n'};
-    if (len < 29 || memcmp(data, signature, 8) != 0 ||
+    if (len < 29 || !kq_png_is(data, len) ||
         memcmp(data + 12, "IHDR", 4) != 0)
         return false;
     *width = be32_at(data + 16);

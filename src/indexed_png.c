@@ -179,7 +179,7 @@ static kq_status check_job(const indexed_job *job, char *err, size_t err_len)
     return KQ_OK;
 }
 
-/* Encodes a checked job to stream. */
+/* Encodes a checked job to stream (NULL: counts its bytes). */
 static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
                             size_t err_len)
 {
@@ -188,7 +188,8 @@ static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     kq_status st = KQ_OK;
     bool written = encode(stream, job);
-    if (!written && ferror(stream) && job->write_errno) /* e.g. disk full */
+    if (!written && stream && ferror(stream) &&
+        job->write_errno) /* e.g. disk full */
         st = kq_fail(KQ_ERR_IO, err, err_len, "%s",
                      strerror(job->write_errno));
     else if (!written)
@@ -228,35 +229,19 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
     return kq_atomic_commit(file, err, err_len);
 }
 
-/* Rows of w RGB pixels, h of them, within the encoders' limit. */
-static bool rgb_encodable(const kq_image *img)
-{
-    size_t row, bytes;
-    return img->rgb && img->width > 0 && img->height > 0 &&
-           kq_mul_size((size_t)img->width, 3, &row) &&
-           kq_mul_size(row + 1, (size_t)img->height, &bytes) &&
-           bytes <= KQ_MAX_ENCODE_BYTES && img->width <= INT_MAX / 3;
-}
-
 kq_status kq_rgb_encode_png(FILE *stream, const kq_image *img,
                             size_t *counted, char *err, size_t err_len)
 {
-    if (!rgb_encodable(img))
+    if (!kq_image_encodable(img))
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "image of %dx%d is too large to encode", img->width,
                        img->height);
     indexed_job job = {img->width, img->height, 8, 0, NULL, NULL, img->rgb,
                        NULL, 0, "", 0};
-    if (encode(stream, &job)) {
-        if (counted)
-            *counted = job.counted;
-        return KQ_OK;
-    }
-    if (stream && ferror(stream) && job.write_errno)
-        return kq_fail(KQ_ERR_IO, err, err_len, "%s",
-                       strerror(job.write_errno));
-    return kq_fail(KQ_ERR_IO, err, err_len, "PNG encoder failed: %s",
-                   job.message[0] ? job.message : "out of memory");
+    kq_status st = encode_job(stream, &job, err, err_len);
+    if (st == KQ_OK && counted)
+        *counted = job.counted;
+    return st;
 }
 
 kq_status kq_image_png_bytes(const kq_image *img, size_t *bytes_out)

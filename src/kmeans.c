@@ -469,28 +469,17 @@ typedef struct {
     double w, x, y, z;
 } weighted_colour;
 
-static void add_run(double *delta_sums, double *delta_w, int32_t to,
-                    weighted_colour run)
+/* Adds c to cluster j's changes (none for j < 0, no cluster yet); a
+ * negated c takes it off (negation is exact). */
+static void add_colour(double *delta_sums, double *delta_w, int32_t j,
+                       weighted_colour c)
 {
-    if (to < 0)
+    if (j < 0)
         return;
-    delta_w[to] += run.w;
-    delta_sums[3 * to] += run.x;
-    delta_sums[3 * to + 1] += run.y;
-    delta_sums[3 * to + 2] += run.z;
-}
-
-/* Point i's weighted colour comes off its old cluster (if any). */
-static void take_off(const engine *e, double *delta_sums, double *delta_w,
-                     size_t i, weighted_colour c)
-{
-    int32_t from = e->label[i];
-    if (from < 0)
-        return;
-    delta_w[from] -= c.w;
-    delta_sums[3 * from] -= c.x;
-    delta_sums[3 * from + 1] -= c.y;
-    delta_sums[3 * from + 2] -= c.z;
+    delta_w[j] += c.w;
+    delta_sums[3 * j] += c.x;
+    delta_sums[3 * j + 1] += c.y;
+    delta_sums[3 * j + 2] += c.z;
 }
 
 /* What a full scan found for a run of points (the kernel's outputs). */
@@ -547,9 +536,10 @@ static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
         double w = e->p->w[i];
         weighted_colour c = {w, w * e->p->x[i], w * e->p->y[i],
                              w * e->p->z[i]};
-        take_off(e, delta_sums, delta_w, i, c);
+        add_colour(delta_sums, delta_w, e->label[i],
+                   (weighted_colour){-c.w, -c.x, -c.y, -c.z});
         if (to != run_to) {
-            add_run(delta_sums, delta_w, run_to, run);
+            add_colour(delta_sums, delta_w, run_to, run);
             run = (weighted_colour){0, 0, 0, 0};
             run_to = to;
         }
@@ -560,7 +550,7 @@ static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
         e->label[i] = to;
         changed++;
     }
-    add_run(delta_sums, delta_w, run_to, run);
+    add_colour(delta_sums, delta_w, run_to, run);
     if (e->assign_mode != ASSIGN_PLAIN)
         renew_bounds(e, idx, i0, m, s);
     return changed;

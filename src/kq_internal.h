@@ -91,6 +91,10 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
 
 /* ---- PNG encoding of RGB images (indexed_png.c) ---- */
 
+/* True when img has pixels and its rows, with one filter byte each, fit
+ * KQ_MAX_ENCODE_BYTES (write.c; every encoder's limit). */
+bool kq_image_encodable(const kq_image *img);
+
 /* Encodes img as a 24-bit PNG to stream, or, with stream NULL, only counts
  * its bytes into *counted. */
 kq_status kq_rgb_encode_png(FILE *stream, const kq_image *img,

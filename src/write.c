@@ -58,9 +58,10 @@ static int encode(kq_format format, FILE *stream, const kq_image *img)
     }
 }
 
-/* stb_image_write sizes its buffers with int arithmetic ((3w + 1) * h for
- * PNG): far below INT_MAX keeps every such product exact. */
-static bool encodable(const kq_image *img)
+/* Every encoder's limit: stb_image_write sizes its buffers with int
+ * arithmetic ((3w + 1) * h bytes and less), and far below INT_MAX keeps
+ * every such product exact; libpng (.png) is held to the same. */
+bool kq_image_encodable(const kq_image *img)
 {
     size_t row, bytes;
     return img->width > 0 && img->height > 0 && img->rgb &&
@@ -76,7 +77,7 @@ kq_status kq_image_encode(FILE *stream, kq_format format, const kq_image *img,
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "unsupported output format (use .png, .jpg, .jpeg, "
                        ".bmp or .tga)");
-    if (!encodable(img))
+    if (!kq_image_encodable(img))
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "image of %dx%d is too large to encode", img->width,
                        img->height);
@@ -95,7 +96,7 @@ kq_status kq_image_write_file(const char *path, const kq_image *img,
                               char *err, size_t err_len)
 {
     kq_format format = kq_format_from_path(path);
-    if (format == KQ_FORMAT_UNKNOWN || !encodable(img))
+    if (format == KQ_FORMAT_UNKNOWN || !kq_image_encodable(img))
         return kq_image_encode(NULL, format, img, err, err_len);
     kq_atomic_file *file;
     kq_status st = kq_atomic_open(path, &file, err, err_len);
