@@ -1303,50 +1303,51 @@ static kq_status cluster_level(const kq_points_f *p, double total_w,
  * point and needs a few (mostly bounded) iterations. Each restart goes
  * through both levels: restarts compete on the colours' inertia. */
 
-/* Z-ordered integer colours sharing their top 8 - drop bits per channel
- * are consecutive (a Z-order property); each run becomes one point, its
- * weighted mean. */
-static uint32_t cell_key(const kq_points_f *f, size_t i, int drop)
+/* Z-ordered colours sharing their top 8 - drop bits per channel are
+ * consecutive (a Z-order property); each run becomes one point, its
+ * weighted mean. The cells are found on the histogram's packed colours
+ * and counts: integer masks and sums, which the compiler vectorises or
+ * chains with one-cycle adds (these passes run on every fit). */
+static uint32_t cell_mask(int drop)
 {
-    /* int32 conversions (colours are 0..255): the ones SIMD has */
-    return (uint32_t)(int32_t)f->x[i] >> drop << 16 |
-           (uint32_t)(int32_t)f->y[i] >> drop << 8 |
-           (uint32_t)(int32_t)f->z[i] >> drop;
+    uint32_t low = (1u << drop) - 1u;
+    return 0xFFFFFFu & ~(low << 16 | low << 8 | low);
 }
 
-/* Written so that the compiler vectorises it: it runs on every fit. */
-static size_t count_cells(const kq_points_f *f, int drop)
+static size_t count_cells(const kq_histogram *h, int drop)
 {
-    size_t cells = f->n > 0;
-    for (size_t i = 1; i < f->n; i++)
-        cells += cell_key(f, i, drop) != cell_key(f, i - 1, drop);
+    uint32_t mask = cell_mask(drop);
+    size_t cells = h->n_colours > 0;
+    for (size_t i = 1; i < h->n_colours; i++)
+        cells += (h->colour[i] & mask) != (h->colour[i - 1] & mask);
     return cells;
 }
 
-/* The cells of f (there are `cells` of them at this drop). */
-static kq_status points_coarsen(const kq_points_f *f, int drop, size_t cells,
+/* The cells of the histogram's colours (there are `cells` of them at this
+ * drop). The sums are exact integers, so each mean is the correctly
+ * rounded quotient whatever order the colours were added in. */
+static kq_status points_coarsen(const kq_histogram *h, int drop, size_t cells,
                                 point_set *out)
 {
     if (points_alloc(out, cells) != KQ_OK)
         return KQ_ERR_NOMEM;
     float *x = out->xyz, *y = x + cells, *z = y + cells;
-    double w = 0, sx = 0, sy = 0, sz = 0; /* exact: integer sums */
-    size_t at = 0;
-    uint32_t key = cell_key(f, 0, drop);
-    for (size_t i = 0; i < f->n; i++) {
-        w += f->w[i];
-        sx += f->w[i] * f->x[i];
-        sy += f->w[i] * f->y[i];
-        sz += f->w[i] * f->z[i];
-        uint32_t next = i + 1 < f->n ? cell_key(f, i + 1, drop) : ~key;
-        bool same = next == key;
-        key = next;
-        if (same)
+    uint64_t w = 0, sx = 0, sy = 0, sz = 0;
+    uint32_t mask = cell_mask(drop);
+    size_t at = 0, n = h->n_colours;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = h->colour[i];
+        uint64_t count = h->count[i];
+        w += count;
+        sx += count * (c >> 16);
+        sy += count * (c >> 8 & 255u);
+        sz += count * (c & 255u);
+        if (i + 1 < n && (h->colour[i + 1] & mask) == (c & mask))
             continue;
-        x[at] = (float)(sx / w);
-        y[at] = (float)(sy / w);
-        z[at] = (float)(sz / w);
-        out->w[at++] = w;
+        x[at] = (float)((double)sx / (double)w);
+        y[at] = (float)((double)sy / (double)w);
+        z[at] = (float)((double)sz / (double)w);
+        out->w[at++] = (double)w;
         w = sx = sy = sz = 0;
     }
     return KQ_OK;
@@ -1391,17 +1392,17 @@ static kq_status refine_on_points(const kq_points_f *p, const best_run *from,
  * on average (measured: at 12 MP and k=256 the 8x8x8 cells left Lloyd on
  * the colours 30% more work than 4x4x4 ones); 0 for no coarse stage, also
  * when the cells would not even halve the points. */
-static int coarse_drop_bits(const kq_points_f *p,
+static int coarse_drop_bits(const kq_histogram *h,
                             const kq_kmeans_engine_options *opts, int k,
                             size_t *cells)
 {
     if ((opts && (opts->init_centres || opts->no_coarse)) ||
-        p->n < COARSE_MIN_POINTS)
+        h->n_colours < COARSE_MIN_POINTS)
         return 0;
     for (int drop = COARSE_DROP_BITS; drop >= 1; drop--) {
-        *cells = count_cells(p, drop);
+        *cells = count_cells(h, drop);
         if (*cells >= CELLS_PER_CENTRE * (size_t)k)
-            return *cells * 2 <= p->n ? drop : 0;
+            return *cells * 2 <= h->n_colours ? drop : 0;
     }
     return 0;
 }
@@ -1441,8 +1442,10 @@ static kq_status coarse_restart(const kq_points_f *p, const point_set *cells,
     return st;
 }
 
+/* h: the histogram the points p came from (its Z-ordered colours allow
+ * the coarse stage), or NULL when p are samples. */
 static kq_status cluster_points(const kq_points_f *p, double total_w,
-                                bool z_ordered,
+                                const kq_histogram *h,
                                 const kq_kmeans_params *params,
                                 const kq_kmeans_engine_options *opts,
                                 kq_pool *pool, best_run *best,
@@ -1452,11 +1455,11 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     double tol_abs = absolute_tolerance(p, total_w, params->tol);
     size_t n_cells = 0;
-    int drop = z_ordered ? coarse_drop_bits(p, opts, params->k, &n_cells) : 0;
+    int drop = h ? coarse_drop_bits(h, opts, params->k, &n_cells) : 0;
     kq_rng rng;
     kq_rng_seed(&rng, (uint32_t)params->seed);
     point_set cells = {0};
-    kq_status st = drop ? points_coarsen(p, drop, n_cells, &cells) : KQ_OK;
+    kq_status st = drop ? points_coarsen(h, drop, n_cells, &cells) : KQ_OK;
     out->seconds_iterations += seconds_since(&t0);
     if (drop == 0)
         return cluster_level(p, total_w, tol_abs, params, opts, NULL, &rng,
@@ -1559,7 +1562,7 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
         else
             all_points_as_centres(p, &best);
     } else {
-        st = cluster_points(p, (double)map->n, map->h != NULL, params,
+        st = cluster_points(p, (double)map->n, map->h, params,
                             opts, pool, &best, out);
     }
     struct timespec t0;
