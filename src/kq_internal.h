@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 /* ---- errors (error.c) ---- */
@@ -276,16 +277,71 @@ typedef struct {
     const double *half_gap;    /* k: half the gap to the nearest centre */
     double max_delta, second_delta;
     int32_t max_at;            /* the centre that moved most */
+    /* Per own centre a, with neighbour lists (else NULL): the largest move
+     * among a's nearest neighbours, and a lower bound on a's distance to
+     * every other centre */
+    const double *near_delta, *far_floor;
+    kq_points_f points;        /* to tighten upper bounds that fail */
+    kq_centres_f centres;
 } kq_bounds_args;
 
-/* Moves the bounds of points begin..end-1 by the centre moves and writes
- * the indices of the points whose label the bounds cannot vouch for into
- * fail; returns how many. */
+/* Moves the bounds of points begin..end-1 by the centre moves, sets the
+ * upper bound of those that fail the test to their distance (rounded up
+ * with the slack) and tests again; writes the indices of the points whose
+ * label the bounds still cannot vouch for into fail; returns how many. */
 typedef size_t (*kq_bounds_fn)(const kq_bounds_args *a, size_t begin,
                                size_t end, uint32_t *fail);
 
+/* Bounds carry this slack, far above the kernels' float rounding (~3e-7
+ * relative), so a bound never vouches for a label a full scan would
+ * change. */
+#define KQ_SLACK_REL 1e-5
+#define KQ_SLACK_ABS 1e-6
+
+/* An upper bound on the distance whose square a kernel computed. The
+ * root is taken in float: correctly rounded, it is off by 6e-8 relative
+ * at most, far inside the slack, and it vectorises. */
+static inline double kq_upper_root(float sq)
+{
+    return (double)sqrtf(sq) * (1.0 + KQ_SLACK_REL) + KQ_SLACK_ABS;
+}
+
+/* Every centre's list of all centres, nearest first (neighbours.c), so a
+ * scan can stop once no further centre can come closer than the second
+ * nearest found. Rows are KQ_NB_GROUP-aligned; padding sits at +inf. */
+#define KQ_NB_GROUP 8
+typedef struct {
+    int k, stride;       /* stride: k rounded up to KQ_NB_GROUP */
+    int32_t *order;      /* k x stride: centre indices, nearest first */
+    float *x, *y, *z;    /* k x stride: their coordinates */
+    double *floor;       /* k x stride / KQ_NB_GROUP: a lower bound on the
+                            distance from the row's centre to every centre
+                            from that group on */
+    double *d2;          /* k x k squared distances (scratch) */
+    double *gap2;        /* k: squared distance to the nearest other centre */
+} kq_neighbours;
+
+kq_status kq_neighbours_init(kq_neighbours *nb, int k);
+void kq_neighbours_free(kq_neighbours *nb);
+/* Re-sorts the lists for new centres, rows split across the pool (which
+ * may be NULL). Centres move little between iterations, so the last order
+ * is kept and insertion-sorted. */
+void kq_neighbours_update(kq_neighbours *nb, const kq_centres_f *c,
+                          kq_pool *pool);
+
+/* For the m points (x, y, z)[q], each no farther than upper[q] from its
+ * own centre own[q]: the same label, best and second as a full scan of
+ * the centres (kq_nearest_fn), from the own centre's nearest neighbours
+ * only. */
+typedef void (*kq_nearest_near_fn)(const float *x, const float *y,
+                                   const float *z, const int32_t *own,
+                                   const double *upper, size_t m,
+                                   const kq_neighbours *nb, int32_t *label,
+                                   float *best, float *second);
+
 typedef struct {
     kq_nearest_fn nearest;
+    kq_nearest_near_fn nearest_near;
     kq_seed_pot_fn seed_pot;
     kq_seed_apply_fn seed_apply;
     kq_bounds_fn bounds;
@@ -307,6 +363,10 @@ double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
 
 size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
                           uint32_t *fail);
+void kq_nearest_near_portable(const float *x, const float *y, const float *z,
+                              const int32_t *own, const double *upper,
+                              size_t m, const kq_neighbours *nb,
+                              int32_t *label, float *best, float *second);
 
 /* The kernels' squared distance, for code that must agree with them. */
 float kq_sq_dist_f(float x, float y, float z, float cx, float cy, float cz);

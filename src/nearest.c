@@ -48,6 +48,66 @@ void kq_nearest_portable(const kq_points_f *p, size_t begin, size_t end,
                     &best[i - begin], &second[i - begin]);
 }
 
+/* ---- scans from the own centre's nearest neighbours (neighbours.c) ----
+ * A centre j is at least |c_a c_j| - |x c_a| from a point x whose own
+ * centre is a. Once that exceeds the second nearest distance found, for
+ * every centre left in a's list (the group's floor), none of them can
+ * change the label, the best or the second: the scan stops there with
+ * the results of a full scan. Ties go to the lower index, as there. */
+
+/* Whether every centre from group g on is farther than sqrt(second) from
+ * a point within `upper` of the row's centre (with the bounds' slack). */
+static bool rest_is_farther(const double *floor, int g, double upper,
+                            float second)
+{
+    return floor[g] - upper > kq_upper_root(second);
+}
+
+/* Keeps (best, lab) and second the two smallest distances seen, the
+ * lower index winning a tie for the best. */
+static inline void take_near(float d, int32_t j, float *best, float *second,
+                             int32_t *lab)
+{
+    float hi = d < *best ? *best : d;
+    *second = hi < *second ? hi : *second;
+    if (d < *best || (d == *best && j < *lab)) {
+        *best = d;
+        *lab = j;
+    }
+}
+
+static void near_one(const kq_neighbours *nb, float x, float y, float z,
+                     int32_t a, double upper, int32_t *label,
+                     float *best_out, float *second_out)
+{
+    int groups = nb->stride / KQ_NB_GROUP;
+    size_t row = (size_t)a * (size_t)nb->stride;
+    const double *floor = nb->floor + (size_t)a * (size_t)groups;
+    float best = INFINITY, second = INFINITY;
+    int32_t lab = INT32_MAX;
+    for (int g = 0; g < groups; g++) {
+        if (g > 0 && rest_is_farther(floor, g, upper, second))
+            break;
+        size_t r0 = row + (size_t)g * KQ_NB_GROUP;
+        for (size_t r = r0; r < r0 + KQ_NB_GROUP; r++)
+            take_near(sq_dist_f(x, y, z, nb->x[r], nb->y[r], nb->z[r]),
+                      nb->order[r], &best, &second, &lab);
+    }
+    *label = lab;
+    *best_out = best;
+    *second_out = second;
+}
+
+void kq_nearest_near_portable(const float *x, const float *y, const float *z,
+                              const int32_t *own, const double *upper,
+                              size_t m, const kq_neighbours *nb,
+                              int32_t *label, float *best, float *second)
+{
+    for (size_t q = 0; q < m; q++)
+        near_one(nb, x[q], y[q], z[q], own[q], upper[q], &label[q], &best[q],
+                 &second[q]);
+}
+
 /* 4 double accumulators, lane = local index mod 4, joined as
  * (a0 + a1) + (a2 + a3): the AVX2 version keeps exactly this order. */
 static double join_lanes(const double acc[4])
@@ -85,17 +145,37 @@ double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
     return join_lanes(acc);
 }
 
+/* Hamerly's lower bound after the moves: every other centre moved by at
+ * most the largest move; the own centre's near neighbours by at most
+ * near_delta, and the others are at least far_floor - u from the point
+ * (u: its distance bound to the own centre). */
+static inline double lower_after_moves(const kq_bounds_args *a, double lower,
+                                       double u, int32_t j)
+{
+    double any = lower - (j == a->max_at ? a->second_delta : a->max_delta);
+    if (!a->near_delta)
+        return any;
+    double far = a->far_floor[j] - u;
+    double rest = far > any ? far : any;
+    double near = lower - a->near_delta[j];
+    return near < rest ? near : rest;
+}
+
 size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
                           uint32_t *fail)
 {
     size_t m = 0;
+    const kq_points_f *p = &a->points;
+    const kq_centres_f *c = &a->centres;
     for (size_t i = begin; i < end; i++) {
         int32_t j = a->label[i];
         double u = a->upper[i] + a->delta[j];
-        double l = a->lower[i] - (j == a->max_at ? a->second_delta
-                                                 : a->max_delta);
+        double l = lower_after_moves(a, a->lower[i], u, j);
         double g = a->half_gap[j];
         double floor_d = g > l ? g : l;
+        if (!(u <= floor_d))
+            u = kq_upper_root(sq_dist_f(p->x[i], p->y[i], p->z[i], c->x[j],
+                                        c->y[j], c->z[j]));
         a->upper[i] = u;
         a->lower[i] = l;
         if (!(u <= floor_d))
@@ -194,6 +274,101 @@ AVX2 static void nearest_avx2(const kq_points_f *p, size_t begin, size_t end,
                     &best[i - begin], &second[i - begin]);
 }
 
+/* The smallest of 8 lanes, in every lane. */
+AVX2 static inline __m256 lanes_min(__m256 v)
+{
+    v = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+AVX2 static inline int32_t lanes_min_epi32(__m256i v)
+{
+    v = _mm256_min_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+    v = _mm256_min_epi32(v, _mm256_shuffle_epi32(v, _MM_SHUFFLE(1, 0, 3, 2)));
+    v = _mm256_min_epi32(v, _mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm256_cvtsi256_si32(v);
+}
+
+/* The lanes of a neighbour scan joined: the union's two smallest, the
+ * lowest index among the lanes tied for the best. */
+AVX2 static void join_near_lanes(__m256 best_v, __m256 second_v, __m256i lab_v,
+                                 int32_t *label, float *best_out,
+                                 float *second_out)
+{
+    __m256 inf = _mm256_set1_ps(INFINITY);
+    __m256 best = lanes_min(best_v);
+    __m256 at_best = _mm256_cmp_ps(best_v, best, _CMP_EQ_OQ);
+    int tied = __builtin_popcount((unsigned)_mm256_movemask_ps(at_best));
+    /* the lanes' second smallest best: the best again when two lanes tie */
+    __m256 next = tied > 1 ? best
+                           : lanes_min(_mm256_blendv_ps(best_v, inf, at_best));
+    __m256 second = _mm256_min_ps(next, lanes_min(second_v));
+    *label = lanes_min_epi32(_mm256_blendv_epi8(
+        _mm256_set1_epi32(INT32_MAX), lab_v, _mm256_castps_si256(at_best)));
+    *best_out = _mm256_cvtss_f32(best);
+    *second_out = _mm256_cvtss_f32(second);
+}
+
+/* The row's centres in lanes, each lane keeping its own two smallest.
+ * After the first group (the own centre and its nearest neighbours), any
+ * two of its distances bound the second nearest from above: lane 0 and
+ * the nearest of the others. That bounds how many groups can matter;
+ * they are scanned without further checks, and the lanes joined once. */
+AVX2 static inline void near_group_avx2(const kq_neighbours *nb, size_t r,
+                                        __m256 px, __m256 py, __m256 pz,
+                                        __m256 *best, __m256 *second,
+                                        __m256i *lab)
+{
+    __m256 d = sq_dist8(px, py, pz, _mm256_loadu_ps(nb->x + r),
+                        _mm256_loadu_ps(nb->y + r), _mm256_loadu_ps(nb->z + r));
+    __m256i j = _mm256_loadu_si256((const __m256i *)(nb->order + r));
+    __m256 tie = _mm256_and_ps(_mm256_cmp_ps(d, *best, _CMP_EQ_OQ),
+                               _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j)));
+    __m256 closer = _mm256_or_ps(_mm256_cmp_ps(d, *best, _CMP_LT_OQ), tie);
+    *second = _mm256_min_ps(_mm256_blendv_ps(d, *best, closer), *second);
+    *best = _mm256_blendv_ps(*best, d, closer);
+    *lab = _mm256_blendv_epi8(*lab, j, _mm256_castps_si256(closer));
+}
+
+AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
+                               float z, int32_t a, double upper,
+                               int32_t *label, float *best_out,
+                               float *second_out)
+{
+    int groups = nb->stride / KQ_NB_GROUP;
+    size_t row = (size_t)a * (size_t)nb->stride;
+    const double *floor = nb->floor + (size_t)a * (size_t)groups;
+    __m256 px = _mm256_set1_ps(x), py = _mm256_set1_ps(y),
+           pz = _mm256_set1_ps(z);
+    __m256 best = _mm256_set1_ps(INFINITY), second = best;
+    __m256i lab = _mm256_set1_epi32(INT32_MAX);
+    near_group_avx2(nb, row, px, py, pz, &best, &second, &lab);
+    float first = _mm256_cvtss_f32(best);
+    float others = _mm256_cvtss_f32(lanes_min(
+        _mm256_blend_ps(best, _mm256_set1_ps(INFINITY), 1)));
+    float second_at_most = first > others ? first : others;
+    int last = 1;
+    while (last < groups &&
+           !rest_is_farther(floor, last, upper, second_at_most))
+        last++;
+    for (int g = 1; g < last; g++)
+        near_group_avx2(nb, row + (size_t)g * KQ_NB_GROUP, px, py, pz, &best,
+                        &second, &lab);
+    join_near_lanes(best, second, lab, label, best_out, second_out);
+}
+
+AVX2 static void nearest_near_avx2(const float *x, const float *y,
+                                   const float *z, const int32_t *own,
+                                   const double *upper, size_t m,
+                                   const kq_neighbours *nb, int32_t *label,
+                                   float *best, float *second)
+{
+    for (size_t q = 0; q < m; q++)
+        near_one_avx2(nb, x[q], y[q], z[q], own[q], upper[q], &label[q],
+                      &best[q], &second[q]);
+}
+
 /* min(dist, |p - cand|^2) for 8 points at i (min_ps returns the second
  * operand on equality, as the portable d < dist ? d : dist). */
 AVX2 static inline __m256 seed_min8(const kq_points_f *p, size_t i,
@@ -269,6 +444,36 @@ AVX2 static double seed_apply_avx2(const kq_points_f *p, size_t begin,
     return join_lanes(lanes);
 }
 
+/* lower_after_moves for 4 points (any: their bound after the largest
+ * moves); blends, not min/max, to keep the portable code's choice on
+ * equal operands. */
+AVX2 static inline __m256d lower_near4(const kq_bounds_args *a, __m256d lower,
+                                       __m256d any, __m256d u, __m128i j)
+{
+    __m256d far = _mm256_sub_pd(_mm256_i32gather_pd(a->far_floor, j, 8), u);
+    __m256d near = _mm256_sub_pd(lower,
+                                 _mm256_i32gather_pd(a->near_delta, j, 8));
+    __m256d rest = _mm256_blendv_pd(any, far,
+                                    _mm256_cmp_pd(far, any, _CMP_GT_OQ));
+    return _mm256_blendv_pd(rest, near, _mm256_cmp_pd(near, rest, _CMP_LT_OQ));
+}
+
+/* kq_upper_root of the distances of points i..i+3 to their centres j. */
+AVX2 static inline __m256d tight_upper4(const kq_bounds_args *a, size_t i,
+                                        __m128i j)
+{
+    const kq_points_f *p = &a->points;
+    const kq_centres_f *c = &a->centres;
+    __m128 dx = _mm_sub_ps(_mm_loadu_ps(p->x + i), _mm_i32gather_ps(c->x, j, 4));
+    __m128 dy = _mm_sub_ps(_mm_loadu_ps(p->y + i), _mm_i32gather_ps(c->y, j, 4));
+    __m128 dz = _mm_sub_ps(_mm_loadu_ps(p->z + i), _mm_i32gather_ps(c->z, j, 4));
+    __m128 sq = _mm_add_ps(_mm_add_ps(_mm_mul_ps(dx, dx), _mm_mul_ps(dy, dy)),
+                           _mm_mul_ps(dz, dz));
+    __m256d root = _mm256_cvtps_pd(_mm_sqrt_ps(sq));
+    return _mm256_add_pd(_mm256_mul_pd(root, _mm256_set1_pd(1.0 + KQ_SLACK_REL)),
+                         _mm256_set1_pd(KQ_SLACK_ABS));
+}
+
 /* The same bound updates and test as kq_bounds_portable, 4 points at a
  * time (max_pd(g, l) is g > l ? g : l, as the portable code). */
 AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
@@ -284,14 +489,20 @@ AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
                                   _mm256_i32gather_pd(a->delta, j, 8));
         __m256d own = _mm256_castsi256_pd(
             _mm256_cvtepi32_epi64(_mm_cmpeq_epi32(j, max_at)));
-        __m256d l = _mm256_sub_pd(_mm256_loadu_pd(a->lower + i),
-                                  _mm256_blendv_pd(maxd, secd, own));
+        __m256d lower = _mm256_loadu_pd(a->lower + i);
+        __m256d l = _mm256_sub_pd(lower, _mm256_blendv_pd(maxd, secd, own));
+        if (a->near_delta)
+            l = lower_near4(a, lower, l, u, j);
         __m256d g = _mm256_i32gather_pd(a->half_gap, j, 8);
         __m256d floor_d = _mm256_max_pd(g, l);
+        __m256d bad_v = _mm256_cmp_pd(u, floor_d, _CMP_NLE_UQ);
+        int bad = _mm256_movemask_pd(bad_v);
+        if (bad) {
+            u = _mm256_blendv_pd(u, tight_upper4(a, i, j), bad_v);
+            bad = _mm256_movemask_pd(_mm256_cmp_pd(u, floor_d, _CMP_NLE_UQ));
+        }
         _mm256_storeu_pd(a->upper + i, u);
         _mm256_storeu_pd(a->lower + i, l);
-        int bad = ~_mm256_movemask_pd(_mm256_cmp_pd(u, floor_d, _CMP_LE_OQ))
-                  & 15;
         while (bad) {
             int q = __builtin_ctz((unsigned)bad);
             fail[m++] = (uint32_t)(i + (size_t)q);
@@ -316,6 +527,7 @@ static bool cpu_has_avx2(void)
 void kq_kernels_select(kq_kernels *k, bool allow_simd)
 {
     k->nearest = kq_nearest_portable;
+    k->nearest_near = kq_nearest_near_portable;
     k->seed_pot = kq_seed_pot_portable;
     k->seed_apply = kq_seed_apply_portable;
     k->bounds = kq_bounds_portable;
@@ -323,6 +535,7 @@ void kq_kernels_select(kq_kernels *k, bool allow_simd)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     if (allow_simd && cpu_has_avx2()) {
         k->nearest = nearest_avx2;
+        k->nearest_near = nearest_near_avx2;
         k->seed_pot = seed_pot_avx2;
         k->seed_apply = seed_apply_avx2;
         k->bounds = bounds_avx2;

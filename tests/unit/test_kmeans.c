@@ -233,7 +233,7 @@ static void bounded_and_plain_loops_agree(void **state)
 {
     (void)state;
     kq_image img = synthetic_image(200, 150, 3, 40);
-    const int ks[] = {2, 3, 8, 20, 64};
+    const int ks[] = {2, 3, 8, 20, 64, 100};
     for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
         kq_kmeans_params p = params_k(ks[t]);
         kq_kmeans_engine_options plain = {.loop = KQ_LOOP_PLAIN};
@@ -354,20 +354,33 @@ static void simd_and_portable_bound_passes_agree(void **state)
     kq_kernels_select(&portable, false);
     enum { N = 301, K = 9 };
     int32_t label[N];
-    double ua[N], la[N], ub[N], lb[N], delta[K], gap[K];
+    double ua[N], la[N], ub[N], lb[N], delta[K], gap[K], near[K], far[K];
+    float x[N], y[N], z[N], cx[K], cy[K], cz[K];
     unsigned s = 7;
     for (int i = 0; i < N; i++) {
         s = s * 1103515245u + 12345u;
         label[i] = (int32_t)((s >> 8) % K);
         ua[i] = ub[i] = (double)((s >> 12) % 1000) / 10.0;
         la[i] = lb[i] = (double)((s >> 3) % 1000) / 10.0;
+        x[i] = (float)((s >> 20) % 256);
+        y[i] = (float)((s >> 5) % 256) * 0.5f;
+        z[i] = (float)(i % 256);
     }
     for (int j = 0; j < K; j++) {
         delta[j] = j * 0.75;
         gap[j] = 20.0 + 5.0 * j;
+        near[j] = j * 0.5;
+        far[j] = j % 3 ? 60.0 + 10.0 * j : -INFINITY;
+        cx[j] = x[j];
+        cy[j] = y[j] + 0.25f;
+        cz[j] = z[j];
     }
-    kq_bounds_args a = {label, ua, la, delta, gap, 6.0, 5.25, 8};
-    kq_bounds_args b = {label, ub, lb, delta, gap, 6.0, 5.25, 8};
+    kq_points_f pts = {x, y, z, NULL, N};
+    kq_centres_f ctr = {cx, cy, cz, K};
+    kq_bounds_args a = {label, ua, la, delta, gap, 6.0, 5.25, 8, near, far,
+                        pts, ctr};
+    kq_bounds_args b = {label, ub, lb, delta, gap, 6.0, 5.25, 8, near, far,
+                        pts, ctr};
     uint32_t fa[N], fb[N];
     for (size_t begin = 0; begin < 7; begin += 3) {
         size_t na = simd.bounds(&a, begin, N, fa);

@@ -1,0 +1,127 @@
+/* neighbours.c - every centre's list of all centres, nearest first.
+ *
+ * At large k, Hamerly's bounds still leave many points near a Voronoi
+ * boundary to a full scan of the k centres, although only centres near
+ * the point's own centre can be its nearest or second nearest: a centre j
+ * is at least |c_a c_j| - |x c_a| from x. With the own centre's
+ * neighbours sorted by distance, a scan stops at the first group that
+ * cannot beat the second nearest found (see nearest.c). Sorted rows are
+ * kept between iterations: centres move little, so insertion sort of the
+ * last order costs about one pass. */
+#include "kq_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kq_neighbours_free(kq_neighbours *nb)
+{
+    free(nb->order);
+    free(nb->x);
+    free(nb->floor);
+    free(nb->d2);
+    free(nb->gap2);
+    memset(nb, 0, sizeof *nb);
+}
+
+kq_status kq_neighbours_init(kq_neighbours *nb, int k)
+{
+    memset(nb, 0, sizeof *nb);
+    size_t stride = ((size_t)k + KQ_NB_GROUP - 1) / KQ_NB_GROUP * KQ_NB_GROUP;
+    size_t cells = (size_t)k * stride, kk = (size_t)k;
+    nb->k = k;
+    nb->stride = (int)stride;
+    nb->order = malloc(sizeof(int32_t) * cells);
+    nb->x = malloc(sizeof(float) * 3 * cells);
+    nb->floor = malloc(sizeof(double) * cells / KQ_NB_GROUP);
+    nb->d2 = malloc(sizeof(double) * kk * kk);
+    nb->gap2 = malloc(sizeof(double) * kk);
+    if (!nb->order || !nb->x || !nb->floor || !nb->d2 || !nb->gap2) {
+        kq_neighbours_free(nb);
+        return KQ_ERR_NOMEM;
+    }
+    nb->y = nb->x + cells;
+    nb->z = nb->y + cells;
+    for (size_t a = 0; a < kk; a++) /* any start order will do */
+        for (size_t r = 0; r < stride; r++)
+            nb->order[a * stride + r] = r < kk ? (int32_t)r : INT32_MAX;
+    return KQ_OK;
+}
+
+/* Squared distances from centre a to every centre, in double: exact
+ * differences of floats, so the floors below are true bounds up to the
+ * slack (and the same values as kmeans.c's half gaps). */
+static void row_distances(double *d2, const kq_centres_f *c, size_t a)
+{
+    double xa = c->x[a], ya = c->y[a], za = c->z[a];
+    for (int j = 0; j < c->k; j++) {
+        double dx = xa - c->x[j], dy = ya - c->y[j], dz = za - c->z[j];
+        d2[j] = dx * dx + dy * dy + dz * dz;
+    }
+}
+
+static void sort_row(int32_t *order, const double *d2_row, int k)
+{
+    for (int r = 1; r < k; r++) {
+        int32_t j = order[r];
+        double d = d2_row[j];
+        int at = r;
+        while (at > 0 && d2_row[order[at - 1]] > d) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = j;
+    }
+}
+
+/* Row a's coordinates in list order (padding at +inf, never nearest) and
+ * each group's floor: its first entry is its nearest to centre a. */
+static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a)
+{
+    size_t stride = (size_t)nb->stride, kk = (size_t)nb->k;
+    const int32_t *order = nb->order + a * stride;
+    for (size_t r = 0; r < stride; r++) {
+        bool real = r < kk;
+        nb->x[a * stride + r] = real ? c->x[order[r]] : INFINITY;
+        nb->y[a * stride + r] = real ? c->y[order[r]] : INFINITY;
+        nb->z[a * stride + r] = real ? c->z[order[r]] : INFINITY;
+    }
+    for (size_t g = 0; g < stride / KQ_NB_GROUP; g++) {
+        size_t r = g * KQ_NB_GROUP;
+        nb->floor[a * stride / KQ_NB_GROUP + g] =
+            r < kk ? sqrt(nb->d2[a * kk + (size_t)order[r]]) *
+                             (1.0 - KQ_SLACK_REL) - KQ_SLACK_ABS
+                   : INFINITY;
+    }
+}
+
+typedef struct {
+    kq_neighbours *nb;
+    const kq_centres_f *c;
+} update_job;
+
+#define ROWS_PER_TASK 32
+
+static void update_rows(void *ctx, size_t t)
+{
+    update_job *job = ctx;
+    kq_neighbours *nb = job->nb;
+    size_t kk = (size_t)nb->k, end = (t + 1) * ROWS_PER_TASK;
+    for (size_t a = t * ROWS_PER_TASK; a < end && a < kk; a++) {
+        double *d2 = nb->d2 + a * kk;
+        int32_t *order = nb->order + a * (size_t)nb->stride;
+        row_distances(d2, job->c, a);
+        sort_row(order, d2, nb->k);
+        fill_row(nb, job->c, a);
+        /* the nearest other centre: a itself is first unless it has a twin */
+        nb->gap2[a] = d2[order[order[0] == (int32_t)a ? 1 : 0]];
+    }
+}
+
+void kq_neighbours_update(kq_neighbours *nb, const kq_centres_f *c,
+                          kq_pool *pool)
+{
+    update_job job = {nb, c};
+    size_t tasks = ((size_t)nb->k + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    kq_pool_run(pool, tasks, update_rows, &job);
+}
