@@ -444,15 +444,24 @@ AVX2 static double seed_apply_avx2(const kq_points_f *p, size_t begin,
     return join_lanes(lanes);
 }
 
+/* v[j] for the 4 labels j; one broadcast when they are all the same
+ * label (points come in Z-order, so runs of a label are common and the
+ * gathers were the bound pass's largest cost). */
+AVX2 static inline __m256d per_centre4(const double *v, __m128i j, bool same)
+{
+    return same ? _mm256_set1_pd(v[_mm_cvtsi128_si32(j)])
+                : _mm256_i32gather_pd(v, j, 8);
+}
+
 /* lower_after_moves for 4 points (any: their bound after the largest
  * moves); blends, not min/max, to keep the portable code's choice on
  * equal operands. */
 AVX2 static inline __m256d lower_near4(const kq_bounds_args *a, __m256d lower,
-                                       __m256d any, __m256d u, __m128i j)
+                                       __m256d any, __m256d u, __m128i j,
+                                       bool same)
 {
-    __m256d far = _mm256_sub_pd(_mm256_i32gather_pd(a->far_floor, j, 8), u);
-    __m256d near = _mm256_sub_pd(lower,
-                                 _mm256_i32gather_pd(a->near_delta, j, 8));
+    __m256d far = _mm256_sub_pd(per_centre4(a->far_floor, j, same), u);
+    __m256d near = _mm256_sub_pd(lower, per_centre4(a->near_delta, j, same));
     __m256d rest = _mm256_blendv_pd(any, far,
                                     _mm256_cmp_pd(far, any, _CMP_GT_OQ));
     return _mm256_blendv_pd(rest, near, _mm256_cmp_pd(near, rest, _CMP_LT_OQ));
@@ -485,15 +494,17 @@ AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
             secd = _mm256_set1_pd(a->second_delta);
     for (; i + 4 <= end; i += 4) {
         __m128i j = _mm_loadu_si128((const __m128i *)(a->label + i));
+        bool same = _mm_movemask_epi8(_mm_cmpeq_epi32(
+                        j, _mm_shuffle_epi32(j, 0))) == 0xFFFF;
         __m256d u = _mm256_add_pd(_mm256_loadu_pd(a->upper + i),
-                                  _mm256_i32gather_pd(a->delta, j, 8));
+                                  per_centre4(a->delta, j, same));
         __m256d own = _mm256_castsi256_pd(
             _mm256_cvtepi32_epi64(_mm_cmpeq_epi32(j, max_at)));
         __m256d lower = _mm256_loadu_pd(a->lower + i);
         __m256d l = _mm256_sub_pd(lower, _mm256_blendv_pd(maxd, secd, own));
         if (a->near_delta)
-            l = lower_near4(a, lower, l, u, j);
-        __m256d g = _mm256_i32gather_pd(a->half_gap, j, 8);
+            l = lower_near4(a, lower, l, u, j, same);
+        __m256d g = per_centre4(a->half_gap, j, same);
         __m256d floor_d = _mm256_max_pd(g, l);
         __m256d bad_v = _mm256_cmp_pd(u, floor_d, _CMP_NLE_UQ);
         int bad = _mm256_movemask_pd(bad_v);

@@ -359,7 +359,8 @@ static void simd_and_portable_bound_passes_agree(void **state)
     unsigned s = 7;
     for (int i = 0; i < N; i++) {
         s = s * 1103515245u + 12345u;
-        label[i] = (int32_t)((s >> 8) % K);
+        /* runs of one label (as Z-ordered colours have), then scattered */
+        label[i] = (int32_t)(i < N / 2 ? (unsigned)(i / 6 % K) : (s >> 8) % K);
         ua[i] = ub[i] = (double)((s >> 12) % 1000) / 10.0;
         la[i] = lb[i] = (double)((s >> 3) % 1000) / 10.0;
         x[i] = (float)((s >> 20) % 256);
