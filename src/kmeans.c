@@ -1014,23 +1014,46 @@ static double total_inertia(engine *e)
 /* scikit-learn's tolerance: tol times the mean per-channel variance.
  * One pass of sums of w, w x and w x^2: exact for integer colours and
  * counts, and free of the long dependent chain of a two-pass variance. */
+static double tolerance_of_sums(const double s[3], const double q[3],
+                                double total_w, double tol)
+{
+    double mx = s[0] / total_w, my = s[1] / total_w, mz = s[2] / total_w;
+    double var_sum = q[0] / total_w - mx * mx + q[1] / total_w - my * my +
+                     q[2] / total_w - mz * mz;
+    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
+}
+
 static double absolute_tolerance(const kq_points_f *p, double total_w,
                                  double tol)
 {
-    double sx = 0, sy = 0, sz = 0, qx = 0, qy = 0, qz = 0;
+    double s[3] = {0, 0, 0}, q[3] = {0, 0, 0};
     for (size_t i = 0; i < p->n; i++) {
         double w = p->w[i], x = p->x[i], y = p->y[i], z = p->z[i];
-        sx += w * x;
-        sy += w * y;
-        sz += w * z;
-        qx += w * x * x;
-        qy += w * y * y;
-        qz += w * z * z;
+        s[0] += w * x;
+        s[1] += w * y;
+        s[2] += w * z;
+        q[0] += w * x * x;
+        q[1] += w * y * y;
+        q[2] += w * z * z;
     }
-    double mx = sx / total_w, my = sy / total_w, mz = sz / total_w;
-    double var_sum = qx / total_w - mx * mx + qy / total_w - my * my +
-                     qz / total_w - mz * mz;
-    return tol * (var_sum > 0.0 ? var_sum : 0.0) / 3.0;
+    return tolerance_of_sums(s, q, total_w, tol);
+}
+
+/* The same from integer sums of count x v and count x v^2 per channel
+ * (the double sums above are exact for integer colours: the same bits). */
+typedef struct {
+    uint64_t s[3], q[3];
+} colour_moments;
+
+static double tolerance_of_moments(const colour_moments *m, double total_w,
+                                   double tol)
+{
+    double s[3], q[3];
+    for (int c = 0; c < 3; c++) {
+        s[c] = (double)m->s[c];
+        q[c] = (double)m->q[c];
+    }
+    return tolerance_of_sums(s, q, total_w, tol);
 }
 
 /* ---- public ---- */
@@ -1382,30 +1405,40 @@ static size_t count_cells(const kq_histogram *h, int drop)
 }
 
 /* The cells of the histogram's colours (there are `cells` of them at this
- * drop). The sums are exact integers, so each mean is the correctly
- * rounded quotient whatever order the colours were added in. */
+ * drop), and on the way the colours' moments for the tolerance (a pass of
+ * its own cost as much as this one). The sums are exact integers, so each
+ * mean is the correctly rounded quotient whatever order the colours were
+ * added in. */
 static kq_status points_coarsen(const kq_histogram *h, int drop, size_t cells,
-                                point_set *out)
+                                point_set *out, colour_moments *m)
 {
     if (points_alloc(out, cells) != KQ_OK)
         return KQ_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
     float *x = out->xyz, *y = x + cells, *z = y + cells;
     uint64_t w = 0, sx = 0, sy = 0, sz = 0;
     uint32_t mask = cell_mask(drop);
     size_t at = 0, n = h->n_colours;
     for (size_t i = 0; i < n; i++) {
-        uint32_t c = h->colour[i];
+        uint32_t c = h->colour[i], r = c >> 16, g = c >> 8 & 255u,
+                 b = c & 255u;
         uint64_t count = h->count[i];
         w += count;
-        sx += count * (c >> 16);
-        sy += count * (c >> 8 & 255u);
-        sz += count * (c & 255u);
+        sx += count * r;
+        sy += count * g;
+        sz += count * b;
+        m->q[0] += count * (r * r);
+        m->q[1] += count * (g * g);
+        m->q[2] += count * (b * b);
         if (i + 1 < n && (h->colour[i + 1] & mask) == (c & mask))
             continue;
         x[at] = (float)((double)sx / (double)w);
         y[at] = (float)((double)sy / (double)w);
         z[at] = (float)((double)sz / (double)w);
         out->w[at++] = (double)w;
+        m->s[0] += sx;
+        m->s[1] += sy;
+        m->s[2] += sz;
         w = sx = sy = sz = 0;
     }
     return KQ_OK;
@@ -1511,13 +1544,17 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
 {
     struct timespec t0; /* the set-up passes count as iterations */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double tol_abs = absolute_tolerance(p, total_w, params->tol);
     size_t n_cells = 0;
     int drop = h ? coarse_drop_bits(h, opts, params->k, &n_cells) : 0;
     kq_rng rng;
     kq_rng_seed(&rng, (uint32_t)params->seed);
     point_set cells = {0};
-    kq_status st = drop ? points_coarsen(h, drop, n_cells, &cells) : KQ_OK;
+    colour_moments moments;
+    kq_status st = drop ? points_coarsen(h, drop, n_cells, &cells, &moments)
+                        : KQ_OK;
+    double tol_abs = drop && st == KQ_OK
+                         ? tolerance_of_moments(&moments, total_w, params->tol)
+                         : absolute_tolerance(p, total_w, params->tol);
     out->seconds_iterations += seconds_since(&t0);
     if (drop == 0)
         return cluster_level(p, total_w, tol_abs, params, opts, NULL, &rng,
