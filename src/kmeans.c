@@ -995,14 +995,14 @@ static void inertia_task(void *ctx, size_t t)
     engine *e = ctx;
     size_t b, end;
     chunk_range(e, t, &b, &end);
-    double sum = 0.0;
+    double sum[4] = {0.0, 0.0, 0.0, 0.0};
     for (size_t i = b; i < end; i++) {
         const double *c = &e->centres[3 * e->label[i]];
         double dx = e->p->x[i] - c[0], dy = e->p->y[i] - c[1],
                dz = e->p->z[i] - c[2];
-        sum += e->p->w[i] * (dx * dx + dy * dy + dz * dz);
+        sum[(i - b) & 3] += e->p->w[i] * (dx * dx + dy * dy + dz * dz);
     }
-    e->chunk_pot_trial[t] = sum;
+    e->chunk_pot_trial[t] = (sum[0] + sum[1]) + (sum[2] + sum[3]);
 }
 
 static double total_inertia(engine *e)
