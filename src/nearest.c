@@ -468,14 +468,21 @@ AVX2 static inline __m256d lower_near4(const kq_bounds_args *a, __m256d lower,
 }
 
 /* kq_upper_root of the distances of points i..i+3 to their centres j. */
+/* c[j] for the 4 labels j, as per_centre4. */
+AVX2 static inline __m128 centre_coord4(const float *c, __m128i j, bool same)
+{
+    return same ? _mm_set1_ps(c[_mm_cvtsi128_si32(j)])
+                : _mm_i32gather_ps(c, j, 4);
+}
+
 AVX2 static inline __m256d tight_upper4(const kq_bounds_args *a, size_t i,
-                                        __m128i j)
+                                        __m128i j, bool same)
 {
     const kq_points_f *p = &a->points;
     const kq_centres_f *c = &a->centres;
-    __m128 dx = _mm_sub_ps(_mm_loadu_ps(p->x + i), _mm_i32gather_ps(c->x, j, 4));
-    __m128 dy = _mm_sub_ps(_mm_loadu_ps(p->y + i), _mm_i32gather_ps(c->y, j, 4));
-    __m128 dz = _mm_sub_ps(_mm_loadu_ps(p->z + i), _mm_i32gather_ps(c->z, j, 4));
+    __m128 dx = _mm_sub_ps(_mm_loadu_ps(p->x + i), centre_coord4(c->x, j, same));
+    __m128 dy = _mm_sub_ps(_mm_loadu_ps(p->y + i), centre_coord4(c->y, j, same));
+    __m128 dz = _mm_sub_ps(_mm_loadu_ps(p->z + i), centre_coord4(c->z, j, same));
     __m128 sq = _mm_add_ps(_mm_add_ps(_mm_mul_ps(dx, dx), _mm_mul_ps(dy, dy)),
                            _mm_mul_ps(dz, dz));
     __m256d root = _mm256_cvtps_pd(_mm_sqrt_ps(sq));
@@ -485,9 +492,12 @@ AVX2 static inline __m256d tight_upper4(const kq_bounds_args *a, size_t i,
 
 /* The same bound updates and test as kq_bounds_portable, 4 points at a
  * time (max_pd(g, l) is g > l ? g : l, as the portable code). */
-AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
+AVX2 static size_t bounds_avx2(const kq_bounds_args *args, size_t begin,
                                size_t end, uint32_t *fail)
 {
+    /* a copy: stores through fail or the bounds cannot change it, so its
+     * fields need not be reloaded after every store */
+    const kq_bounds_args copy = *args, *a = &copy;
     size_t m = 0, i = begin;
     __m128i max_at = _mm_set1_epi32(a->max_at);
     __m256d maxd = _mm256_set1_pd(a->max_delta),
@@ -509,7 +519,7 @@ AVX2 static size_t bounds_avx2(const kq_bounds_args *a, size_t begin,
         __m256d bad_v = _mm256_cmp_pd(u, floor_d, _CMP_NLE_UQ);
         int bad = _mm256_movemask_pd(bad_v);
         if (bad) {
-            u = _mm256_blendv_pd(u, tight_upper4(a, i, j), bad_v);
+            u = _mm256_blendv_pd(u, tight_upper4(a, i, j, same), bad_v);
             bad = _mm256_movemask_pd(_mm256_cmp_pd(u, floor_d, _CMP_NLE_UQ));
         }
         _mm256_storeu_pd(a->upper + i, u);
