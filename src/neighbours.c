@@ -19,7 +19,6 @@ void kq_neighbours_free(kq_neighbours *nb)
     free(nb->order);
     free(nb->x);
     free(nb->floor);
-    free(nb->d2);
     free(nb->gap2);
     memset(nb, 0, sizeof *nb);
 }
@@ -27,6 +26,8 @@ void kq_neighbours_free(kq_neighbours *nb)
 kq_status kq_neighbours_init(kq_neighbours *nb, int k)
 {
     memset(nb, 0, sizeof *nb);
+    if (k < 1 || k > KQ_NB_MAX_K)
+        return KQ_ERR_ARGUMENT;
     size_t stride = ((size_t)k + KQ_NB_GROUP - 1) / KQ_NB_GROUP * KQ_NB_GROUP;
     size_t cells = (size_t)k * stride, kk = (size_t)k;
     nb->k = k;
@@ -34,9 +35,8 @@ kq_status kq_neighbours_init(kq_neighbours *nb, int k)
     nb->order = malloc(sizeof(int32_t) * cells);
     nb->x = malloc(sizeof(float) * 3 * cells);
     nb->floor = malloc(sizeof(double) * cells / KQ_NB_GROUP);
-    nb->d2 = malloc(sizeof(double) * kk * kk);
     nb->gap2 = malloc(sizeof(double) * kk);
-    if (!nb->order || !nb->x || !nb->floor || !nb->d2 || !nb->gap2) {
+    if (!nb->order || !nb->x || !nb->floor || !nb->gap2) {
         kq_neighbours_free(nb);
         return KQ_ERR_NOMEM;
     }
@@ -75,8 +75,10 @@ static void sort_row(int32_t *order, const double *d2_row, int k)
 }
 
 /* Row a's coordinates in list order (padding at +inf, never nearest) and
- * each group's floor: its first entry is its nearest to centre a. */
-static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a)
+ * each group's floor: its first entry is its nearest to centre a (d2: the
+ * row's squared distances). */
+static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a,
+                     const double *d2)
 {
     size_t stride = (size_t)nb->stride, kk = (size_t)nb->k;
     const int32_t *order = nb->order + a * stride;
@@ -89,7 +91,7 @@ static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a)
     for (size_t g = 0; g < stride / KQ_NB_GROUP; g++) {
         size_t r = g * KQ_NB_GROUP;
         nb->floor[a * stride / KQ_NB_GROUP + g] =
-            r < kk ? sqrt(nb->d2[a * kk + (size_t)order[r]]) *
+            r < kk ? sqrt(d2[order[r]]) *
                              (1.0 - KQ_SLACK_REL) - KQ_SLACK_ABS
                    : INFINITY;
     }
@@ -107,12 +109,12 @@ static void update_rows(void *ctx, size_t t)
     update_job *job = ctx;
     kq_neighbours *nb = job->nb;
     size_t kk = (size_t)nb->k, end = (t + 1) * ROWS_PER_TASK;
+    double d2[KQ_NB_MAX_K];
     for (size_t a = t * ROWS_PER_TASK; a < end && a < kk; a++) {
-        double *d2 = nb->d2 + a * kk;
         int32_t *order = nb->order + a * (size_t)nb->stride;
         row_distances(d2, job->c, a);
         sort_row(order, d2, nb->k);
-        fill_row(nb, job->c, a);
+        fill_row(nb, job->c, a, d2);
         /* the nearest other centre: a itself is first unless it has a twin */
         nb->gap2[a] = d2[order[order[0] == (int32_t)a ? 1 : 0]];
     }

@@ -135,9 +135,24 @@ static void near_scans_match_full_scans(void **state)
     kq_neighbours_free(&nb);
 }
 
+/* Above KQ_NB_MAX_K the lists are refused (the engine then scans all
+ * centres): their k^2 memory would grow past what they save. */
+static void lists_are_bounded_in_k(void **state)
+{
+    (void)state;
+    kq_neighbours nb;
+    assert_int_equal(kq_neighbours_init(&nb, KQ_NB_MAX_K + 1),
+                     KQ_ERR_ARGUMENT);
+    assert_null(nb.order);
+    assert_int_equal(kq_neighbours_init(&nb, KQ_NB_MAX_K), KQ_OK);
+    assert_int_equal(nb.stride, KQ_NB_MAX_K);
+    kq_neighbours_free(&nb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lists_are_bounded_in_k),
         cmocka_unit_test(rows_stay_sorted_as_centres_move),
         cmocka_unit_test(near_scans_match_full_scans),
     };
