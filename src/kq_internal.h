@@ -320,6 +320,7 @@ typedef struct {
                             distance from the row's centre to every centre
                             from that group on */
     double *gap2;        /* k: squared distance to the nearest other centre */
+    bool sorted;         /* rows sorted once (later sorts start from there) */
 } kq_neighbours;
 
 /* k in 1..KQ_NB_MAX_K. */
