@@ -467,7 +467,6 @@ AVX2 static inline __m256d lower_near4(const kq_bounds_args *a, __m256d lower,
     return _mm256_blendv_pd(rest, near, _mm256_cmp_pd(near, rest, _CMP_LT_OQ));
 }
 
-/* kq_upper_root of the distances of points i..i+3 to their centres j. */
 /* c[j] for the 4 labels j, as per_centre4. */
 AVX2 static inline __m128 centre_coord4(const float *c, __m128i j, bool same)
 {
@@ -475,6 +474,7 @@ AVX2 static inline __m128 centre_coord4(const float *c, __m128i j, bool same)
                 : _mm_i32gather_ps(c, j, 4);
 }
 
+/* kq_upper_root of the distances of points i..i+3 to their centres j. */
 AVX2 static inline __m256d tight_upper4(const kq_bounds_args *a, size_t i,
                                         __m128i j, bool same)
 {

@@ -60,9 +60,9 @@ static void row_distances(double *d2, const kq_centres_f *c, size_t a)
     }
 }
 
-/* The first sort of a row, from index order: insertion sort would move
- * k^2/4 entries (at k=1024 the first update took 172 ms, the later ones 4
- * ms each). */
+/* The first sort of a row: insertion sort from an arbitrary order would
+ * move about k^2/4 entries (at k=1024 the first update took 172 ms, the
+ * later ones 4 ms each). */
 typedef struct {
     double d2;
     int32_t j;
