@@ -69,6 +69,14 @@
                              seeds are drawn from the colours themselves */
 #define FINE_TOL_SHARE 0.3 /* of tol for the run on the colours, k <= 64 */
 #define LEVEL_SHRINK 2
+/* Over-relaxed steps (see run_lloyd) in the run on the colours after the
+ * cells, and above DRIFT_MAX_K also in the run from the seeds. Measured
+ * on 13 photos (12 from mate-backgrounds and the 12 MP one) at k = 8, 16,
+ * 64, 100 and 256: iterations' time -15% in sum (12 MP, k=256: -18%),
+ * inertia at most +0.07% above the plain steps' and down to -1.6% (the
+ * plain run stops at the tolerance while still creeping). From the seeds
+ * at k <= 64 it was not safe: one photo at k=16 ended 3.2% higher. */
+#define RELAX_STEP 1.8
 #define REFINE_GAIN 1e-6  /* relative inertia gain that counts */
 
 /* ---- points: the distinct colours (or the raw samples) ---- */
@@ -176,6 +184,7 @@ typedef struct {
     double *near_delta, *far_floor; /* k, with nb: see kq_bounds_args */
     float cand[3];            /* seeding: the candidate being tried */
     int assign_mode;          /* see assign_task */
+    double relax;             /* > 1: over-relaxed steps, see run_lloyd */
 } engine;
 
 static void engine_free(engine *e)
@@ -916,19 +925,36 @@ static void update_bounds_data(engine *e, const float *prev)
     }
 }
 
-/* Moves centres to their means; returns the summed squared shift. */
-static double update_centres(engine *e, float *prev)
+/* The summed squared shift of the centres to their means. */
+static double shift_to_means(const engine *e)
+{
+    double shift = 0.0;
+    for (int j = 0; j < e->k; j++) {
+        if (e->wsum[j] == 0.0)
+            continue;
+        for (int d = 0; d < 3; d++) {
+            double diff = e->sums[3 * j + d] / e->wsum[j] -
+                          e->centres[3 * j + d];
+            shift += diff * diff;
+        }
+    }
+    return shift;
+}
+
+/* Moves centres to their means (step 1), or past them along the same
+ * line (step > 1). */
+static void update_centres(engine *e, float *prev, double step)
 {
     memcpy(prev, e->cx, sizeof(float) * 3 * (size_t)e->k);
-    double shift = 0.0;
     for (int j = 0; j < e->k; j++) {
         if (e->wsum[j] == 0.0)
             continue;
         double m[3];
         for (int d = 0; d < 3; d++) {
             m[d] = e->sums[3 * j + d] / e->wsum[j];
-            double diff = m[d] - e->centres[3 * j + d];
-            shift += diff * diff;
+            if (step != 1.0)
+                m[d] = e->centres[3 * j + d] +
+                       step * (m[d] - e->centres[3 * j + d]);
         }
         set_centre(e, j, m);
     }
@@ -936,7 +962,6 @@ static double update_centres(engine *e, float *prev)
         update_bounds_data(e, prev);
     if (e->loop == KQ_LOOP_DRIFT)
         e->drift += 2.0 * e->max_delta;
-    return shift;
 }
 
 static kq_status alloc_bounds(engine *e)
@@ -963,7 +988,17 @@ static kq_status alloc_bounds(engine *e)
 
 /* Runs Lloyd from the current centres; returns the iterations done, or -1
  * when memory runs out. Stops as scikit-learn does: on unchanged labels,
- * or once the centres moved by no more than tol_abs. */
+ * or once the step to the means is no more than tol_abs; either way the
+ * centres end at the means of their clusters.
+ *
+ * With e->relax > 1 the centres step that much farther than the means
+ * while labels change (over-relaxation). Near a fixed point Lloyd creeps:
+ * the clusters' means move a little in the same direction iteration after
+ * iteration, and a longer step saves iterations. Each step still goes to
+ * where the means pull, and a run ends with a plain step, so it ends at a
+ * fixed point or at the tolerance as a plain run would (not the same one:
+ * the path differs). Unchanged labels after a longer step mean the means
+ * did not move, but the centres are past them: a plain step goes back. */
 static int run_lloyd(engine *e, int max_iter, double tol_abs)
 {
     float *prev = malloc(sizeof(float) * 3 * (size_t)e->k);
@@ -976,15 +1011,20 @@ static int run_lloyd(engine *e, int max_iter, double tol_abs)
     memset(e->sums, 0, sizeof(double) * 3 * (size_t)e->k);
     memset(e->wsum, 0, sizeof(double) * (size_t)e->k);
     int it;
-    bool strict = false;
+    bool strict = false, past_means = false;
     for (it = 0; it < max_iter; it++) {
-        if (assign_labels(e, it == 0) == 0) {
+        size_t changed = assign_labels(e, it == 0);
+        if (changed == 0 && !past_means) {
             strict = true;
             break;
         }
         refill_empty_clusters(e);
-        if (update_centres(e, prev) <= tol_abs)
+        if (shift_to_means(e) <= tol_abs) {
+            update_centres(e, prev, 1.0);
             break;
+        }
+        past_means = e->relax > 1.0 && changed > 0 && it + 1 < max_iter;
+        update_centres(e, prev, past_means ? e->relax : 1.0);
     }
     if (!strict) /* labels must match the final centres */
         assign_labels(e, false);
@@ -1334,6 +1374,7 @@ static kq_status cluster_level(const kq_points_f *p, double total_w,
 {
     engine e, seeder = {0};
     kq_status st = engine_init(&e, p, params->k, pool, opts);
+    e.relax = params->k > DRIFT_MAX_K ? RELAX_STEP : 1.0;
     if (st == KQ_OK && seed_points)
         st = engine_init(&seeder, seed_points, params->k, pool, opts);
     if (st != KQ_OK) {
@@ -1473,6 +1514,7 @@ static kq_status refine_on_points(const kq_points_f *p, const best_run *from,
         e.loop = e.k <= DRIFT_MAX_K ? KQ_LOOP_DRIFT : KQ_LOOP_HAMERLY;
     for (int j = 0; j < e.k; j++)
         set_centre(&e, j, &from->centres[3 * j]);
+    e.relax = RELAX_STEP;
     int n_iter = run_lloyd(&e, params->max_iter, fine_tolerance(e.k, tol_abs));
     st = n_iter < 0 ? KQ_ERR_NOMEM
                     : keep_if_better(best, &e, n_iter + from->n_iter,

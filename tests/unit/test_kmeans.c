@@ -174,9 +174,10 @@ static kq_image many_colour_image(void)
     return img;
 }
 
-static void check_fixed_point(const kq_image *img, int k)
+static void check_fixed_point_at(const kq_image *img, int k, double tol)
 {
     kq_kmeans_params p = params_k(k);
+    p.tol = tol;
     kq_kmeans_result fit, again;
     fit_with(img, &p, NULL, &fit);
     assert_true(fit.n_colours >= 8192); /* the coarse stage ran */
@@ -192,6 +193,12 @@ static void check_fixed_point(const kq_image *img, int k)
     kq_kmeans_result_free(&again);
 }
 
+static void check_fixed_point(const kq_image *img, int k)
+{
+    kq_kmeans_params p = params_k(k);
+    check_fixed_point_at(img, k, p.tol);
+}
+
 static void coarse_to_fine_ends_at_a_fixed_point(void **state)
 {
     (void)state;
@@ -205,6 +212,19 @@ static void coarse_to_fine_ends_at_a_fixed_point(void **state)
     kq_image_free(&many);
     kq_image_free(&img);
     kq_image_free(&narrow);
+}
+
+/* Above k=64 the run on the colours steps past the means while labels
+ * change (over-relaxation). Run to convergence (tol 0), it must still end
+ * on a fixed point of plain Lloyd, not past it. */
+static void relaxed_run_ends_at_a_fixed_point(void **state)
+{
+    (void)state;
+    kq_image many = many_colour_image();
+    const int ks[] = {65, 100};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++)
+        check_fixed_point_at(&many, ks[t], 0.0);
+    kq_image_free(&many);
 }
 
 /* With seeds drawn from the colours, every restart still draws its own:
@@ -594,6 +614,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
         cmocka_unit_test(coarse_to_fine_ends_at_a_fixed_point),
+        cmocka_unit_test(relaxed_run_ends_at_a_fixed_point),
         cmocka_unit_test(restarts_seeded_on_the_colours),
         cmocka_unit_test(bounded_and_plain_loops_agree),
         cmocka_unit_test(thread_count_changes_nothing),
