@@ -1039,19 +1039,38 @@ static int run_lloyd(engine *e, int max_iter, double tol_abs)
     return it < max_iter ? it + 1 : max_iter;
 }
 
+static double point_cost(const engine *e, size_t i)
+{
+    const double *c = &e->centres[3 * e->label[i]];
+    double dx = e->p->x[i] - c[0], dy = e->p->y[i] - c[1],
+           dz = e->p->z[i] - c[2];
+    return e->p->w[i] * (dx * dx + dy * dy + dz * dz);
+}
+
+/* Chain q sums the points b + q, b + q + 4, ... (the same order as
+ * before, so the same bits): four named chains stay in registers, where an
+ * array indexed by (i - b) & 3 went through memory (perf, 240x320 k=8:
+ * 5.7% -> 4.5% of the fit). */
 static void inertia_task(void *ctx, size_t t)
 {
     engine *e = ctx;
     size_t b, end;
     chunk_range(e, t, &b, &end);
-    double sum[4] = {0.0, 0.0, 0.0, 0.0};
-    for (size_t i = b; i < end; i++) {
-        const double *c = &e->centres[3 * e->label[i]];
-        double dx = e->p->x[i] - c[0], dy = e->p->y[i] - c[1],
-               dz = e->p->z[i] - c[2];
-        sum[(i - b) & 3] += e->p->w[i] * (dx * dx + dy * dy + dz * dz);
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = b;
+    for (; i + 4 <= end; i += 4) {
+        s0 += point_cost(e, i);
+        s1 += point_cost(e, i + 1);
+        s2 += point_cost(e, i + 2);
+        s3 += point_cost(e, i + 3);
     }
-    e->chunk_pot_trial[t] = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    if (i < end)
+        s0 += point_cost(e, i++);
+    if (i < end)
+        s1 += point_cost(e, i++);
+    if (i < end)
+        s2 += point_cost(e, i);
+    e->chunk_pot_trial[t] = (s0 + s1) + (s2 + s3);
 }
 
 static double total_inertia(engine *e)
