@@ -69,7 +69,8 @@
                              seeds are drawn from the colours themselves */
 #define FINE_TOL_SHARE 0.3 /* of tol for the run on the colours, k <= 64 */
 #define LEVEL_SHRINK 2
-/* Over-relaxed steps (see run_lloyd) in the run on the colours after the
+/* Over-relaxed steps (see run_lloyd; in runs to unchanged labels only for
+ * centres that keep their direction) in the run on the colours after the
  * cells, and above DRIFT_MAX_K also in the run from the seeds. Measured
  * on 13 photos (12 from mate-backgrounds and the 12 MP one) at k = 8, 16,
  * 64, 100 and 256: iterations' time -15% in sum (12 MP, k=256: -18%),
@@ -948,20 +949,34 @@ static double shift_to_means(const engine *e)
     return shift;
 }
 
+/* The step for centre j whose plain step is d: `step`, unless `last`
+ * (its plain step of the last iteration, zero after a plain iteration)
+ * is given and d does not go on in its direction. */
+static double step_of(const double d[3], const double *last, double step)
+{
+    if (!last || step == 1.0)
+        return step;
+    double along = d[0] * last[0] + d[1] * last[1] + d[2] * last[2];
+    return along > 0.0 ? step : 1.0;
+}
+
 /* Moves centres to their means (step 1), or past them along the same
- * line (step > 1). */
-static void update_centres(engine *e, float *prev, double step)
+ * line (step > 1); last: see step_of, renewed here (NULL: none). */
+static void update_centres(engine *e, float *prev, double step, double *last)
 {
     memcpy(prev, e->cx, sizeof(float) * 3 * (size_t)e->k);
     for (int j = 0; j < e->k; j++) {
         if (e->wsum[j] == 0.0)
             continue;
-        double m[3];
-        for (int d = 0; d < 3; d++) {
-            m[d] = e->sums[3 * j + d] / e->wsum[j];
-            if (step != 1.0)
-                m[d] = e->centres[3 * j + d] +
-                       step * (m[d] - e->centres[3 * j + d]);
+        double m[3], d[3];
+        for (int q = 0; q < 3; q++)
+            d[q] = e->sums[3 * j + q] / e->wsum[j] - e->centres[3 * j + q];
+        double s = step_of(d, last ? &last[3 * j] : NULL, step);
+        for (int q = 0; q < 3; q++) {
+            m[q] = s == 1.0 ? e->sums[3 * j + q] / e->wsum[j]
+                            : e->centres[3 * j + q] + s * d[q];
+            if (last)
+                last[3 * j + q] = step == 1.0 ? 0.0 : d[q];
         }
         set_centre(e, j, m);
     }
@@ -1005,12 +1020,26 @@ static kq_status alloc_bounds(engine *e)
  * where the means pull, and a run ends with a plain step, so it ends at a
  * fixed point or at the tolerance as a plain run would (not the same one:
  * the path differs). Unchanged labels after a longer step mean the means
- * did not move, but the centres are past them: a plain step goes back. */
+ * did not move, but the centres are past them: a plain step goes back.
+ * A run to unchanged labels (tol_abs 0) takes the longer step only for
+ * centres whose plain step goes on in the direction of their last one:
+ * near its end a longer step overshoots and unsettles the boundary
+ * colours. The tutorial photo at k=3 took 9 iterations in all with plain
+ * steps, 15 with longer steps for every centre, 9 with this rule (k-means
+ * part 1.00 / 1.50 / 1.15 ms, medians side by side). On 14 photos at
+ * 240x320, k = 2..10: 3,283 iterations plain, 2,433 longer for all, 2,377
+ * with the rule, never a higher inertia than plain. Runs that stop at the
+ * tolerance keep the longer step for every centre: there the rule ended
+ * up to 1% higher (k = 100, 256). */
 static int run_lloyd(engine *e, int max_iter, double tol_abs)
 {
+    bool directional = e->relax > 1.0 && tol_abs == 0.0;
     float *prev = malloc(sizeof(float) * 3 * (size_t)e->k);
-    if (!prev || alloc_bounds(e) != KQ_OK) {
+    double *last =
+        directional ? calloc(3 * (size_t)e->k, sizeof(double)) : NULL;
+    if (!prev || (directional && !last) || alloc_bounds(e) != KQ_OK) {
         free(prev);
+        free(last);
         return -1;
     }
     for (size_t i = 0; i < e->p->n; i++)
@@ -1027,15 +1056,16 @@ static int run_lloyd(engine *e, int max_iter, double tol_abs)
         }
         refill_empty_clusters(e);
         if (shift_to_means(e) <= tol_abs) {
-            update_centres(e, prev, 1.0);
+            update_centres(e, prev, 1.0, last);
             break;
         }
         past_means = e->relax > 1.0 && changed > 0 && it + 1 < max_iter;
-        update_centres(e, prev, past_means ? e->relax : 1.0);
+        update_centres(e, prev, past_means ? e->relax : 1.0, last);
     }
     if (!strict) /* labels must match the final centres */
         assign_labels(e, false);
     free(prev);
+    free(last);
     return it < max_iter ? it + 1 : max_iter;
 }
 
