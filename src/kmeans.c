@@ -935,6 +935,13 @@ static void update_bounds_data(engine *e, const float *prev)
     }
 }
 
+/* Centre j's plain step: from where it is to its cluster's mean. */
+static void step_to_mean(const engine *e, int j, double d[3])
+{
+    for (int q = 0; q < 3; q++)
+        d[q] = e->sums[3 * j + q] / e->wsum[j] - e->centres[3 * j + q];
+}
+
 /* The summed squared shift of the centres to their means. */
 static double shift_to_means(const engine *e)
 {
@@ -942,11 +949,10 @@ static double shift_to_means(const engine *e)
     for (int j = 0; j < e->k; j++) {
         if (e->wsum[j] == 0.0)
             continue;
-        for (int d = 0; d < 3; d++) {
-            double diff = e->sums[3 * j + d] / e->wsum[j] -
-                          e->centres[3 * j + d];
-            shift += diff * diff;
-        }
+        double d[3];
+        step_to_mean(e, j, d);
+        for (int q = 0; q < 3; q++)
+            shift += d[q] * d[q];
     }
     return shift;
 }
@@ -971,8 +977,7 @@ static void update_centres(engine *e, float *prev, double step, double *last)
         if (e->wsum[j] == 0.0)
             continue;
         double m[3], d[3];
-        for (int q = 0; q < 3; q++)
-            d[q] = e->sums[3 * j + q] / e->wsum[j] - e->centres[3 * j + q];
+        step_to_mean(e, j, d);
         double s = step_of(d, last ? &last[3 * j] : NULL, step);
         for (int q = 0; q < 3; q++) {
             m[q] = s == 1.0 ? e->sums[3 * j + q] / e->wsum[j]
