@@ -572,8 +572,12 @@ case_url_tls_verified() {
     -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
   timeout 60 openssl s_server -accept 127.0.0.1:0 -cert cert.pem -key key.pem \
     -WWW -naccept 1 >s_server.log 2>&1 &
-  local pid=$! port="" _
-  trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+  # Global, not local: the EXIT trap runs after this function has returned,
+  # and under set -u an out-of-scope $pid aborted the trap before its rm -rf,
+  # leaving the folder (and the server) behind on every run.
+  tls_server_pid=$!
+  local port="" _
+  trap 'kill "$tls_server_pid" 2>/dev/null; rm -rf "$work"' EXIT
   for _ in $(seq 100); do
     port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' s_server.log)
     [ -n "$port" ] && break
