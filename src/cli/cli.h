@@ -4,6 +4,7 @@
 
 #include "kquant.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,11 +121,30 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
                        const kq_image *recoloured, const kq_kmeans_result *r,
                        kq_run_metrics *m);
 
-/* Fills the sizes (of the file at path) and the quality numbers of
- * recoloured against the clustered input; with threads other than 1 the
- * 24-bit PNG size is found on a second thread. */
+/* The summary's 24-bit PNG size of the recoloured image: with threads
+ * other than 1 it is found on a second thread from kq_cli_png24_start on,
+ * beside the output's own encoding and the quality numbers (12 MP, k=256:
+ * 0.8 s of deflate); with 1, in kq_cli_png24_finish. */
+typedef struct {
+    const kq_image *image;
+    size_t bytes;
+    kq_status status;
+    pthread_t thread;
+    bool apart;
+} kq_cli_png24;
+
+void kq_cli_png24_start(kq_cli_png24 *job, const kq_image *recoloured,
+                        int threads);
+
+/* Waits for the size (wanted false: only for the thread, no encoding) and
+ * returns its status. */
+kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted);
+
+/* Fills the sizes (of the file at path and, from png24, which it
+ * finishes) and the quality numbers of recoloured against the clustered
+ * input. */
 int kq_cli_measure(const char *path, const kq_image *input,
-                   const kq_image *recoloured, int threads,
+                   const kq_image *recoloured, kq_cli_png24 *png24,
                    kq_run_metrics *m);
 
 /* Writes the palette file at path (atomically) and records it in m. */

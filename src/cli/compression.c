@@ -114,45 +114,49 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
 }
 
-typedef struct {
-    const kq_image *image;
-    size_t bytes;
-    kq_status status;
-} png24_job;
-
 static void *count_png24(void *arg)
 {
-    png24_job *job = arg;
+    kq_cli_png24 *job = arg;
     job->status = kq_image_png_bytes(job->image, &job->bytes);
     return NULL;
 }
 
+void kq_cli_png24_start(kq_cli_png24 *job, const kq_image *recoloured,
+                        int threads)
+{
+    *job = (kq_cli_png24){recoloured, 0, KQ_OK, 0, false};
+    job->apart = threads != 1 &&
+                 pthread_create(&job->thread, NULL, count_png24, job) == 0;
+}
+
+kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted)
+{
+    if (job->apart)
+        pthread_join(job->thread, NULL);
+    else if (wanted)
+        count_png24(job);
+    job->apart = false;
+    return job->status;
+}
+
 int kq_cli_measure(const char *path, const kq_image *input,
-                   const kq_image *recoloured, int threads,
+                   const kq_image *recoloured, kq_cli_png24 *png24,
                    kq_run_metrics *m)
 {
     struct stat info;
-    if (stat(path, &info) != 0)
+    if (stat(path, &info) != 0) {
+        kq_cli_png24_finish(png24, false);
         return kq_cli_fail(path, KQ_ERR_IO, "written file vanished");
+    }
     m->file_bytes = (size_t)info.st_size;
     m->raw_bytes = (size_t)recoloured->width * (size_t)recoloured->height * 3;
-    /* perf: the 24-bit PNG encode, the costliest number (12 MP: 0.85 s),
-     * runs beside the quality numbers unless -j 1; each is what it is
-     * whichever runs first. */
-    png24_job job = {recoloured, 0, KQ_OK};
-    pthread_t beside;
-    bool apart = threads != 1 &&
-                 pthread_create(&beside, NULL, count_png24, &job) == 0;
-    if (!apart)
-        count_png24(&job);
     kq_status st = kq_quality_mse(input, recoloured, &m->mse, &m->psnr_db);
     if (st == KQ_OK)
         st = kq_quality_delta_e(input, recoloured, &m->delta_e_mean,
                                 &m->delta_e_max);
-    if (apart)
-        pthread_join(beside, NULL);
-    m->png24_bytes = job.bytes;
-    st = st == KQ_OK ? job.status : st;
+    kq_status counted = kq_cli_png24_finish(png24, st == KQ_OK);
+    m->png24_bytes = png24->bytes;
+    st = st == KQ_OK ? counted : st;
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
 }
 

@@ -179,11 +179,17 @@ static int write_outputs(const kq_cli_options *opts, const prepared_input *in,
         return kq_cli_fail("recolour", st, NULL);
     double t1 = kq_cli_now(); /* perf */
     timings->recolour = t1 - t0;
+    bool metrics = metrics_wanted(opts, in);
+    kq_cli_png24 png24;
+    if (metrics)
+        kq_cli_png24_start(&png24, &recoloured, opts->kmeans.threads);
     int code = kq_cli_write_image(opts, image_path, &recoloured, r, m);
     timings->write = kq_cli_now() - t1;
-    if (code == KQ_EXIT_OK && metrics_wanted(opts, in))
+    if (metrics && code != KQ_EXIT_OK)
+        kq_cli_png24_finish(&png24, false);
+    else if (metrics)
         code = kq_cli_measure(image_path, &in->clustered, &recoloured,
-                              opts->kmeans.threads, m);
+                              &png24, m);
     if (code == KQ_EXIT_OK) /* plots */
         code = kq_cli_figures_add(in->figures, r, &recoloured, m);
     kq_image_free(&recoloured);
