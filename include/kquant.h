@@ -217,6 +217,25 @@ kq_status kq_kmeans_fit_rgb(const unsigned char *rgb, size_t n,
                             const kq_kmeans_params *params,
                             kq_kmeans_result *out);
 
+/* The distinct colours of n pixels of 8-bit RGB and their counts, counted
+ * once (threads as in kq_kmeans_params) for several fits of the same
+ * pixels: a k sweep, and the Delta E numbers of each result. rgb must stay
+ * alive and unchanged until kq_colours_free. */
+typedef struct kq_colours kq_colours;
+
+kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
+                           kq_colours **out);
+size_t kq_colours_distinct(const kq_colours *colours);
+double kq_colours_seconds(const kq_colours *colours); /* counting took */
+void kq_colours_free(kq_colours *colours);
+
+/* kq_kmeans_fit_rgb on counted colours: the same result, without counting
+ * them again (out->seconds_histogram is 0). One fit at a time per
+ * kq_colours: a fit labels its colours and restores them after. */
+kq_status kq_kmeans_fit_colours(kq_colours *colours,
+                                const kq_kmeans_params *params,
+                                kq_kmeans_result *out);
+
 /* As kq_kmeans_fit_rgb, for n samples of 3 floats. Samples that are all
  * integers in 0..255 (as kq_pixels_flatten makes) take the distinct-colour
  * path; other data is clustered sample by sample. */
@@ -306,6 +325,13 @@ double kq_color_ciede2000(const double lab1[3], const double lab2[3]);
  * of the same size. Returns KQ_ERR_ARGUMENT when the sizes differ. */
 kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
                              double *mean, double *max);
+
+/* The same numbers for b against the pixels colours were counted from
+ * (one kq_colours serves a k sweep's fits and their numbers); b must have
+ * as many pixels. Not during a kq_kmeans_fit_colours on the same colours. */
+kq_status kq_quality_delta_e_colours(const kq_colours *colours,
+                                     const kq_image *b, double *mean,
+                                     double *max);
 
 /* The order of a palette (the centroid table, palette files, the indexed
  * PNG's palette). All keys use the rounded colour; ties keep cluster order.

@@ -335,6 +335,22 @@ kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label)
     return KQ_OK;
 }
 
+void kq_histogram_unlabel(kq_histogram *h)
+{
+    if (!h->table) {
+        free(h->label_of);
+        h->label_of = NULL;
+        return;
+    }
+    need_spread_table();
+    for (size_t u = 0; u < h->n_colours; u++) {
+        uint32_t c = h->colour[u];
+        unsigned char rgb[3] = {(unsigned char)(c >> 16),
+                                (unsigned char)(c >> 8), (unsigned char)c};
+        h->table[morton(rgb)] = (uint32_t)u;
+    }
+}
+
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels)
 {

@@ -1793,6 +1793,136 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
     return st;
 }
 
+/* ---- colours counted once, fitted at several k ---- */
+
+struct kq_colours {
+    const unsigned char *rgb; /* the caller's pixels */
+    size_t n;
+    kq_histogram h;           /* index state between fits */
+    point_set ps;             /* the distinct colours, weighted */
+    double seconds;           /* counting them */
+};
+
+static void colours_clear(kq_colours *c)
+{
+    points_free(&c->ps);
+    kq_histogram_free(&c->h);
+}
+
+static kq_status count_colours(kq_colours *c, const unsigned char *rgb,
+                               size_t n, kq_pool *pool)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(c, 0, sizeof *c);
+    c->rgb = rgb;
+    c->n = n;
+    kq_status st = kq_histogram_build(rgb, n, pool, &c->h);
+    if (st == KQ_OK)
+        st = points_from_histogram(&c->ps, &c->h);
+    if (st != KQ_OK)
+        colours_clear(c);
+    c->seconds = seconds_since(&t0);
+    return st;
+}
+
+/* One fit on counted colours; their histogram leaves in index state, so
+ * the next fit (or the quality numbers) can use it again. */
+static kq_status fit_counted(kq_colours *c, const kq_kmeans_params *params,
+                             const kq_kmeans_engine_options *opts,
+                             kq_pool *pool, kq_kmeans_result *out)
+{
+    label_map map = {&c->h, c->rgb, NULL, NULL, c->n};
+    kq_status st = fit_points(&c->ps.p, &map, params, opts, pool, out);
+    kq_histogram_unlabel(&c->h);
+    out->k_requested = params->k;
+    if (st != KQ_OK)
+        kq_kmeans_result_free(out);
+    return st;
+}
+
+kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
+                           kq_colours **out)
+{
+    *out = NULL;
+    if (!rgb || n == 0 || n > UINT32_MAX || threads < 0)
+        return KQ_ERR_ARGUMENT;
+    kq_colours *c = malloc(sizeof *c);
+    kq_pool *pool = NULL;
+    kq_status st = c ? KQ_OK : KQ_ERR_NOMEM;
+    if (st == KQ_OK && threads != 1 && n >= PARALLEL_WORK)
+        st = kq_pool_create(threads, &pool);
+    if (st == KQ_OK)
+        st = count_colours(c, rgb, n, pool);
+    kq_pool_free(pool);
+    if (st != KQ_OK) {
+        free(c);
+        return st;
+    }
+    *out = c;
+    return KQ_OK;
+}
+
+size_t kq_colours_distinct(const kq_colours *c)
+{
+    return c->h.n_colours;
+}
+
+double kq_colours_seconds(const kq_colours *c)
+{
+    return c->seconds;
+}
+
+const kq_histogram *kq_colours_histogram(const kq_colours *c,
+                                         const unsigned char **rgb,
+                                         size_t *n)
+{
+    *rgb = c->rgb;
+    *n = c->n;
+    return &c->h;
+}
+
+void kq_colours_free(kq_colours *c)
+{
+    if (!c)
+        return;
+    colours_clear(c);
+    free(c);
+}
+
+kq_status kq_kmeans_fit_colours(kq_colours *c, const kq_kmeans_params *params,
+                                kq_kmeans_result *out)
+{
+    memset(out, 0, sizeof *out);
+    kq_status st = kq_kmeans_check_params(params, c->n);
+    kq_pool *pool = NULL;
+    if (st == KQ_OK)
+        st = start_pool(c->n, params, &pool);
+    if (st != KQ_OK)
+        return st;
+    st = fit_counted(c, params, NULL, pool, out);
+    kq_pool_free(pool);
+    return st;
+}
+
+/* Every pixel its own point (the engine's no_dedup switch). */
+static kq_status fit_samples(const unsigned char *rgb, size_t n,
+                             const kq_kmeans_params *params,
+                             const kq_kmeans_engine_options *opts,
+                             kq_pool *pool, kq_kmeans_result *out)
+{
+    point_set ps = {0};
+    kq_status st = points_from_samples(&ps, rgb, NULL, n);
+    label_map map = {NULL, rgb, NULL, NULL, n};
+    if (st == KQ_OK)
+        st = fit_points(&ps.p, &map, params, opts, pool, out);
+    points_free(&ps);
+    out->k_requested = params->k;
+    if (st != KQ_OK)
+        kq_kmeans_result_free(out);
+    return st;
+}
+
 kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
                                  const kq_kmeans_params *params,
                                  const kq_kmeans_engine_options *opts,
@@ -1800,31 +1930,23 @@ kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
 {
     memset(out, 0, sizeof *out);
     kq_status st = kq_kmeans_check_params(params, n);
+    kq_pool *pool = NULL;
+    if (st == KQ_OK)
+        st = start_pool(n, params, &pool);
     if (st != KQ_OK)
         return st;
-    kq_pool *pool;
-    if ((st = start_pool(n, params, &pool)) != KQ_OK)
-        return st;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    kq_histogram h = {0};
-    point_set ps = {0};
-    bool dedup = !(opts && opts->no_dedup);
-    st = dedup ? kq_histogram_build(rgb, n, pool, &h) : KQ_OK;
-    if (st == KQ_OK)
-        st = dedup ? points_from_histogram(&ps, &h)
-                   : points_from_samples(&ps, rgb, NULL, n);
-    double seconds_histogram = seconds_since(&t0);
-    label_map map = {dedup ? &h : NULL, rgb, NULL, NULL, n};
-    if (st == KQ_OK)
-        st = fit_points(&ps.p, &map, params, opts, pool, out);
-    points_free(&ps);
-    kq_histogram_free(&h);
+    if (opts && opts->no_dedup) {
+        st = fit_samples(rgb, n, params, opts, pool, out);
+    } else {
+        kq_colours c;
+        st = count_colours(&c, rgb, n, pool);
+        if (st == KQ_OK)
+            st = fit_counted(&c, params, opts, pool, out);
+        if (st == KQ_OK)
+            out->seconds_histogram = c.seconds;
+        colours_clear(&c);
+    }
     kq_pool_free(pool);
-    out->k_requested = params->k;
-    out->seconds_histogram = seconds_histogram;
-    if (st != KQ_OK)
-        kq_kmeans_result_free(out);
     return st;
 }
 

@@ -234,6 +234,16 @@ uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
  * after clustering); kq_histogram_labels then yields labels. */
 kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label);
 
+/* Back to distinct indices after kq_histogram_relabel (a k sweep fits
+ * the same colours again). */
+void kq_histogram_unlabel(kq_histogram *h);
+
+/* The histogram of counted colours (in index state) and the pixels it
+ * counted. */
+const kq_histogram *kq_colours_histogram(const kq_colours *c,
+                                         const unsigned char **rgb,
+                                         size_t *n);
+
 /* labels[i] = the label of pixel i's colour, for i in begin..end-1. */
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels);

@@ -433,6 +433,7 @@ static kq_status export_result(const kq_skl_data *d, int k,
     for (size_t i = 0; i < d->n; i++)
         out->counts[best->labels[i]]++;
     out->k = k;
+    out->k_requested = k; /* this engine keeps k even over equal colours */
     out->n = d->n;
     out->n_iter = best->n_iter;
     out->inertia = best->inertia;

@@ -140,12 +140,15 @@ void kq_cli_png24_start(kq_cli_png24 *job, const kq_image *recoloured,
  * returns its status. */
 kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted);
 
-/* Fills the sizes (of the file at path and, from png24, which it
- * finishes) and the quality numbers of recoloured against the clustered
- * input. */
-int kq_cli_measure(const char *path, const kq_image *input,
-                   const kq_image *recoloured, kq_cli_png24 *png24,
-                   kq_run_metrics *m);
+/* The quality numbers of recoloured against the clustered input (colours:
+ * counted from it). */
+int kq_cli_quality(const kq_image *clustered, const kq_colours *colours,
+                   const kq_image *recoloured, kq_run_metrics *m);
+
+/* The sizes: of the file at path, raw, and of the 24-bit PNG from png24,
+ * which it finishes. */
+int kq_cli_sizes(const char *path, const kq_image *recoloured,
+                 kq_cli_png24 *png24, kq_run_metrics *m);
 
 /* Writes the palette file at path (atomically) and records it in m. */
 int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,

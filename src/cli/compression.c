@@ -139,9 +139,19 @@ kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted)
     return job->status;
 }
 
-int kq_cli_measure(const char *path, const kq_image *input,
-                   const kq_image *recoloured, kq_cli_png24 *png24,
-                   kq_run_metrics *m)
+int kq_cli_quality(const kq_image *clustered, const kq_colours *colours,
+                   const kq_image *recoloured, kq_run_metrics *m)
+{
+    kq_status st = kq_quality_mse(clustered, recoloured, &m->mse,
+                                  &m->psnr_db);
+    if (st == KQ_OK)
+        st = kq_quality_delta_e_colours(colours, recoloured,
+                                        &m->delta_e_mean, &m->delta_e_max);
+    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
+}
+
+int kq_cli_sizes(const char *path, const kq_image *recoloured,
+                 kq_cli_png24 *png24, kq_run_metrics *m)
 {
     struct stat info;
     if (stat(path, &info) != 0) {
@@ -150,13 +160,8 @@ int kq_cli_measure(const char *path, const kq_image *input,
     }
     m->file_bytes = (size_t)info.st_size;
     m->raw_bytes = (size_t)recoloured->width * (size_t)recoloured->height * 3;
-    kq_status st = kq_quality_mse(input, recoloured, &m->mse, &m->psnr_db);
-    if (st == KQ_OK)
-        st = kq_quality_delta_e(input, recoloured, &m->delta_e_mean,
-                                &m->delta_e_max);
-    kq_status counted = kq_cli_png24_finish(png24, st == KQ_OK);
+    kq_status st = kq_cli_png24_finish(png24, true);
     m->png24_bytes = png24->bytes;
-    st = st == KQ_OK ? counted : st;
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
 }
 

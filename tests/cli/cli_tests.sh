@@ -136,6 +136,19 @@ case_sweep() {
     [ -f "sw_k$k.png" ] && [ -f "sw_k$k.csv" ] || die "missing sweep outputs for k=$k"
     [ "$(csv_rows "sw_k$k.csv")" -eq "$k" ] || die "sw_k$k.csv rows"
   done
+  # A sweep counts the colours once for every k's fit and Delta E; each k
+  # still writes and says what a run of that k alone does.
+  expect_ok -k 2..4 "$PHOTO" sv.png
+  grep '^quality:' .stdout >sweep_quality.txt
+  for k in 2 3 4; do
+    expect_ok -k "$k" "$PHOTO" "one_k$k.png"
+    cmp -s "one_k$k.png" "sv_k$k.png" || die "k=$k image differs in the sweep"
+    cmp -s "one_k$k.csv" "sv_k$k.csv" || die "k=$k table differs in the sweep"
+    grep '^quality:' .stdout >>single_quality.txt
+  done
+  [ "$(wc -l <sweep_quality.txt)" -eq 3 ] || die "sweep quality lines: $(cat sweep_quality.txt)"
+  cmp -s sweep_quality.txt single_quality.txt ||
+    die "sweep quality $(cat sweep_quality.txt) vs $(cat single_quality.txt)"
 }
 
 case_help_version() {

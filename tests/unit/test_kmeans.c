@@ -1,5 +1,6 @@
 /* test_kmeans.c - the default k-means engine: de-duplication, bounded vs
- * plain loops, threads, SIMD vs portable kernels, fewer colours than k. */
+ * plain loops, threads, SIMD vs portable kernels, fewer colours than k,
+ * colours counted once for a sweep. */
 #include "testutil.h"
 
 #include "kq_internal.h"
@@ -585,6 +586,68 @@ static void histogram_does_not_depend_on_the_pool(void **state)
     kq_image_free(&img);
 }
 
+/* A k sweep on colours counted once gives, at every k and in any order,
+ * the result of a fit from the pixels; and Delta E on the same colours
+ * after the fits is what it is from the images (both histogram paths:
+ * the table path's fits label its table and must restore it). */
+static void counted_colours_fit_as_the_pixels_do(void **state)
+{
+    (void)state;
+    const int sides[][2] = {{120, 90}, {900, 700}}; /* sort, then table */
+    const int ks[] = {8, 3, 100, 8};
+    for (int t = 0; t < 2; t++) {
+        kq_image img = synthetic_image(sides[t][0], sides[t][1], 7, 40);
+        kq_colours *colours;
+        assert_int_equal(kq_colours_count(img.rgb, pixels_of(&img), 0,
+                                          &colours),
+                         KQ_OK);
+        for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+            kq_kmeans_params p = params_k(ks[q]);
+            kq_kmeans_result once, again;
+            fit_with(&img, &p, NULL, &once);
+            assert_int_equal(kq_kmeans_fit_colours(colours, &p, &again),
+                             KQ_OK);
+            assert_same_result(&once, &again);
+            assert_int_equal(again.n_colours, kq_colours_distinct(colours));
+            kq_image recoloured;
+            assert_int_equal(kq_recolor(&img, &again, &recoloured), KQ_OK);
+            double mean, max, mean_c, max_c;
+            assert_int_equal(kq_quality_delta_e(&img, &recoloured, &mean,
+                                                &max),
+                             KQ_OK);
+            assert_int_equal(kq_quality_delta_e_colours(colours, &recoloured,
+                                                        &mean_c, &max_c),
+                             KQ_OK);
+            assert_true(mean > 0.0 && mean == mean_c && max == max_c);
+            kq_image_free(&recoloured);
+            kq_kmeans_result_free(&once);
+            kq_kmeans_result_free(&again);
+        }
+        kq_colours_free(colours);
+        kq_image_free(&img);
+    }
+}
+
+static void counted_colours_refuse_bad_input(void **state)
+{
+    (void)state;
+    unsigned char rgb[3] = {1, 2, 3};
+    kq_colours *colours = (kq_colours *)rgb;
+    assert_int_equal(kq_colours_count(rgb, 0, 0, &colours), KQ_ERR_ARGUMENT);
+    assert_null(colours);
+    assert_int_equal(kq_colours_count(NULL, 1, 0, &colours), KQ_ERR_ARGUMENT);
+    assert_int_equal(kq_colours_count(rgb, 1, 0, &colours), KQ_OK);
+    kq_kmeans_params p = params_k(2);
+    kq_kmeans_result r;
+    assert_int_equal(kq_kmeans_fit_colours(colours, &p, &r), KQ_ERR_DATA);
+    kq_image wrong = kq_test_image(2, 1, 0, 0, 0);
+    double mean, max;
+    assert_int_equal(kq_quality_delta_e_colours(colours, &wrong, &mean, &max),
+                     KQ_ERR_ARGUMENT);
+    kq_image_free(&wrong);
+    kq_colours_free(colours);
+}
+
 static void mark_task(void *ctx, size_t t)
 {
     ((int *)ctx)[t] += (int)t + 1;
@@ -628,6 +691,8 @@ int main(void)
         cmocka_unit_test(histogram_counts_exactly_on_both_paths),
         cmocka_unit_test(histogram_does_not_depend_on_the_pool),
         cmocka_unit_test(pool_runs_every_task_once),
+        cmocka_unit_test(counted_colours_fit_as_the_pixels_do),
+        cmocka_unit_test(counted_colours_refuse_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
