@@ -328,10 +328,10 @@ kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
 
 /* The same numbers for b against the pixels colours were counted from
  * (one kq_colours serves a k sweep's fits and their numbers); b must have
- * as many pixels. Not during a kq_kmeans_fit_colours on the same colours. */
-kq_status kq_quality_delta_e_colours(const kq_colours *colours,
-                                     const kq_image *b, double *mean,
-                                     double *max);
+ * as many pixels. Keeps the colours' L*a*b* values for the next call. Not
+ * during a kq_kmeans_fit_colours on the same colours. */
+kq_status kq_quality_delta_e_colours(kq_colours *colours, const kq_image *b,
+                                     double *mean, double *max);
 
 /* The order of a palette (the centroid table, palette files, the indexed
  * PNG's palette). All keys use the rounded colour; ties keep cluster order.

@@ -1801,12 +1801,15 @@ struct kq_colours {
     kq_histogram h;           /* index state between fits */
     point_set ps;             /* the distinct colours, weighted */
     double seconds;           /* counting them */
+    double *lab;              /* U x 3: their L*a*b*, once Delta E needs it */
 };
 
 static void colours_clear(kq_colours *c)
 {
     points_free(&c->ps);
     kq_histogram_free(&c->h);
+    free(c->lab);
+    c->lab = NULL;
 }
 
 static kq_status count_colours(kq_colours *c, const unsigned char *rgb,
@@ -1880,6 +1883,11 @@ const kq_histogram *kq_colours_histogram(const kq_colours *c,
     *rgb = c->rgb;
     *n = c->n;
     return &c->h;
+}
+
+double **kq_colours_lab(kq_colours *c)
+{
+    return &c->lab;
 }
 
 void kq_colours_free(kq_colours *c)

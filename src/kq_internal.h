@@ -244,6 +244,11 @@ const kq_histogram *kq_colours_histogram(const kq_colours *c,
                                          const unsigned char **rgb,
                                          size_t *n);
 
+/* Where the counted colours keep their L*a*b* values (3 per distinct
+ * colour, in histogram order; NULL until color.c fills it; freed with
+ * them). */
+double **kq_colours_lab(kq_colours *c);
+
 /* labels[i] = the label of pixel i's colour, for i in begin..end-1. */
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels);

@@ -142,7 +142,7 @@ kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted);
 
 /* The quality numbers of recoloured against the clustered input (colours:
  * counted from it). */
-int kq_cli_quality(const kq_image *clustered, const kq_colours *colours,
+int kq_cli_quality(const kq_image *clustered, kq_colours *colours,
                    const kq_image *recoloured, kq_run_metrics *m);
 
 /* The sizes: of the file at path, raw, and of the 24-bit PNG from png24,

@@ -139,7 +139,7 @@ kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted)
     return job->status;
 }
 
-int kq_cli_quality(const kq_image *clustered, const kq_colours *colours,
+int kq_cli_quality(const kq_image *clustered, kq_colours *colours,
                    const kq_image *recoloured, kq_run_metrics *m)
 {
     kq_status st = kq_quality_mse(clustered, recoloured, &m->mse,
