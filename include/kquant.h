@@ -223,6 +223,8 @@ kq_status kq_kmeans_fit_rgb(const unsigned char *rgb, size_t n,
  * alive and unchanged until kq_colours_free. */
 typedef struct kq_colours kq_colours;
 
+/* Fails with KQ_ERR_ARGUMENT for no pixels, more than 2^32 - 1 of them or
+ * threads < 0, KQ_ERR_NOMEM when memory runs out; *out is then NULL. */
 kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
                            kq_colours **out);
 size_t kq_colours_distinct(const kq_colours *colours);
