@@ -164,6 +164,20 @@ static double pair_delta_e(delta_e_memo *m, const unsigned char *pa,
     return m->value[slot];
 }
 
+/* lin[v]: 8-bit value v in linear light. */
+static void fill_linear(double lin[256])
+{
+    for (int v = 0; v < 256; v++)
+        lin[v] = linearise((unsigned char)v);
+}
+
+/* The L*a*b* value of a packed 0xRRGGBB colour. */
+static void lab_of_packed(const double *lin, uint32_t c, double lab[3])
+{
+    double l[3] = {lin[c >> 16], lin[(c >> 8) & 255], lin[c & 255]};
+    linear_to_lab(l, lab);
+}
+
 /* The pixel-by-pixel mean and max (any pair of images). */
 static void delta_e_by_pixel(delta_e_memo *memo, const unsigned char *a,
                              const unsigned char *b, size_t n, double *mean,
@@ -210,9 +224,7 @@ static const double *out_lab(out_lab_cache *cache, const double *lin,
 {
     size_t slot = (colour * 2654435761u) >> (32 - OUT_LAB_BITS);
     if (cache->key[slot] != colour + 1) {
-        double l[3] = {lin[colour >> 16], lin[(colour >> 8) & 255],
-                       lin[colour & 255]};
-        linear_to_lab(l, cache->lab[slot]);
+        lab_of_packed(lin, colour, cache->lab[slot]);
         cache->key[slot] = colour + 1;
     }
     return cache->lab[slot];
@@ -227,11 +239,8 @@ static const double *colours_lab(kq_colours *colours, const kq_histogram *h,
     if (*lab)
         return *lab;
     *lab = malloc(sizeof(double) * 3 * (h->n_colours ? h->n_colours : 1));
-    for (size_t u = 0; *lab && u < h->n_colours; u++) {
-        uint32_t c = h->colour[u];
-        double l[3] = {lin[c >> 16], lin[(c >> 8) & 255], lin[c & 255]};
-        linear_to_lab(l, *lab + 3 * u);
-    }
+    for (size_t u = 0; *lab && u < h->n_colours; u++)
+        lab_of_packed(lin, h->colour[u], *lab + 3 * u);
     return *lab;
 }
 
@@ -267,12 +276,17 @@ static kq_status delta_e_by_colour(kq_colours *colours, const double *lin,
     return st;
 }
 
-static delta_e_memo *new_memo(void)
+/* Delta E pixel by pixel, through a memo of colour pairs. */
+static kq_status delta_e_pixels(const unsigned char *a, const unsigned char *b,
+                                size_t n, double *mean, double *max)
 {
     delta_e_memo *memo = calloc(1, sizeof *memo);
-    for (int v = 0; memo && v < 256; v++)
-        memo->lin[v] = linearise((unsigned char)v);
-    return memo;
+    if (!memo)
+        return KQ_ERR_NOMEM;
+    fill_linear(memo->lin);
+    delta_e_by_pixel(memo, a, b, n, mean, max);
+    free(memo);
+    return KQ_OK;
 }
 
 kq_status kq_quality_delta_e_colours(kq_colours *colours, const kq_image *b,
@@ -284,15 +298,12 @@ kq_status kq_quality_delta_e_colours(kq_colours *colours, const kq_image *b,
     if (!b->rgb || b->width < 0 || b->height < 0 ||
         (size_t)b->width * (size_t)b->height != n)
         return KQ_ERR_ARGUMENT;
-    delta_e_memo *memo = new_memo();
-    if (!memo)
-        return KQ_ERR_NOMEM;
+    double lin[256];
+    fill_linear(lin);
     bool done = false;
-    kq_status st = delta_e_by_colour(colours, memo->lin, b->rgb, mean, max,
-                                     &done);
+    kq_status st = delta_e_by_colour(colours, lin, b->rgb, mean, max, &done);
     if (st == KQ_OK && !done)
-        delta_e_by_pixel(memo, a, b->rgb, n, mean, max);
-    free(memo);
+        st = delta_e_pixels(a, b->rgb, n, mean, max);
     return st;
 }
 
@@ -302,14 +313,8 @@ kq_status kq_quality_delta_e(const kq_image *a, const kq_image *b,
     if (a->width != b->width || a->height != b->height || !a->rgb || !b->rgb)
         return KQ_ERR_ARGUMENT;
     size_t n = (size_t)a->width * (size_t)a->height;
-    if (n == 0 || n > UINT32_MAX) { /* the histogram counts up to 2^32 */
-        delta_e_memo *memo = new_memo();
-        if (!memo)
-            return KQ_ERR_NOMEM;
-        delta_e_by_pixel(memo, a->rgb, b->rgb, n, mean, max);
-        free(memo);
-        return KQ_OK;
-    }
+    if (n == 0 || n > UINT32_MAX) /* the histogram counts up to 2^32 */
+        return delta_e_pixels(a->rgb, b->rgb, n, mean, max);
     kq_colours *colours;
     kq_status st = kq_colours_count(a->rgb, n, 1, &colours);
     if (st == KQ_OK)

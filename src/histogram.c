@@ -322,33 +322,35 @@ static kq_status relabel_sorted(kq_histogram *h, const int32_t *colour_label)
     return KQ_OK;
 }
 
-kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label)
+/* Table path: each distinct colour's entry becomes label[u], or u itself
+ * when label is NULL. */
+static void point_table_to(kq_histogram *h, const int32_t *label)
 {
-    if (!h->table) /* pixel_index stays; labels go through label_of */
-        return relabel_sorted(h, colour_label);
-    for (size_t u = 0; u < h->n_colours; u++) {
-        uint32_t c = h->colour[u];
-        unsigned char rgb[3] = {(unsigned char)(c >> 16),
-                                (unsigned char)(c >> 8), (unsigned char)c};
-        h->table[morton(rgb)] = (uint32_t)colour_label[u];
-    }
-    return KQ_OK;
-}
-
-void kq_histogram_unlabel(kq_histogram *h)
-{
-    if (!h->table) {
-        free(h->label_of);
-        h->label_of = NULL;
-        return;
-    }
     need_spread_table();
     for (size_t u = 0; u < h->n_colours; u++) {
         uint32_t c = h->colour[u];
         unsigned char rgb[3] = {(unsigned char)(c >> 16),
                                 (unsigned char)(c >> 8), (unsigned char)c};
-        h->table[morton(rgb)] = (uint32_t)u;
+        h->table[morton(rgb)] = label ? (uint32_t)label[u] : (uint32_t)u;
     }
+}
+
+kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label)
+{
+    if (!h->table) /* pixel_index stays; labels go through label_of */
+        return relabel_sorted(h, colour_label);
+    point_table_to(h, colour_label);
+    return KQ_OK;
+}
+
+void kq_histogram_unlabel(kq_histogram *h)
+{
+    if (h->table) {
+        point_table_to(h, NULL);
+        return;
+    }
+    free(h->label_of);
+    h->label_of = NULL;
 }
 
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,

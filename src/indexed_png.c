@@ -242,12 +242,19 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
     return kq_atomic_commit(file, err, err_len);
 }
 
+/* The job that encodes img as 24-bit RGB rows with the filter mask. */
+static indexed_job rgb_job(const kq_image *img, int filters)
+{
+    indexed_job job = {img->width, img->height, 8, 0, filters, NULL,
+                       NULL, img->rgb, NULL, 0, "", 0};
+    return job;
+}
+
 /* The bytes img takes as a 24-bit PNG with the filter mask given. */
 static kq_status rgb_png_bytes(const kq_image *img, int filters,
                                size_t *bytes, char *err, size_t err_len)
 {
-    indexed_job job = {img->width, img->height, 8, 0, filters, NULL,
-                       NULL, img->rgb, NULL, 0, "", 0};
+    indexed_job job = rgb_job(img, filters);
     kq_status st = encode_job(NULL, &job, err, err_len);
     *bytes = job.counted;
     return st;
@@ -300,8 +307,7 @@ kq_status kq_rgb_encode_png(FILE *stream, const kq_image *img,
         return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
                        "image of %dx%d is too large to encode", img->width,
                        img->height);
-    indexed_job job = {img->width, img->height, 8, 0, PNG_ALL_FILTERS, NULL,
-                       NULL, img->rgb, NULL, 0, "", 0};
+    indexed_job job = rgb_job(img, PNG_ALL_FILTERS);
     kq_status st = rgb_filters_for(img, &job.rgb_filters, err, err_len);
     if (st == KQ_OK)
         st = encode_job(stream, &job, err, err_len);

@@ -1790,6 +1790,9 @@ static kq_status fit_points(const kq_points_f *p, label_map *map,
         st = fill_result(p, &best, k, map, pool, out);
     out->seconds_iterations += seconds_since(&t0);
     best_run_free(&best);
+    out->k_requested = params->k;
+    if (st != KQ_OK)
+        kq_kmeans_result_free(out);
     return st;
 }
 
@@ -1838,9 +1841,6 @@ static kq_status fit_counted(kq_colours *c, const kq_kmeans_params *params,
     label_map map = {&c->h, c->rgb, NULL, NULL, c->n};
     kq_status st = fit_points(&c->ps.p, &map, params, opts, pool, out);
     kq_histogram_unlabel(&c->h);
-    out->k_requested = params->k;
-    if (st != KQ_OK)
-        kq_kmeans_result_free(out);
     return st;
 }
 
@@ -1925,9 +1925,6 @@ static kq_status fit_samples(const unsigned char *rgb, size_t n,
     if (st == KQ_OK)
         st = fit_points(&ps.p, &map, params, opts, pool, out);
     points_free(&ps);
-    out->k_requested = params->k;
-    if (st != KQ_OK)
-        kq_kmeans_result_free(out);
     return st;
 }
 
@@ -2007,8 +2004,5 @@ kq_status kq_kmeans_fit(const float *pixels, size_t n,
     st = fit_points(&ps.p, &map, params, NULL, pool, out);
     points_free(&ps);
     kq_pool_free(pool);
-    out->k_requested = params->k;
-    if (st != KQ_OK)
-        kq_kmeans_result_free(out);
     return st;
 }
