@@ -310,6 +310,16 @@ kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
                                 const unsigned char (*palette)[3], int k,
                                 char *err, size_t err_len);
 
+/* kq_indexed_encode_png on `threads` threads (0: all cores): images of 1
+ * MiB of packed rows or more are deflated in segments side by side. The
+ * bytes are the same for every thread count, and the same as
+ * kq_indexed_encode_png's. KQ_ERR_NOMEM when memory runs out. */
+kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
+                                        const int32_t *labels,
+                                        const unsigned char (*palette)[3],
+                                        int k, int threads, char *err,
+                                        size_t err_len);
+
 /* Sets *bytes_out to the size img takes as a 24-bit PNG, encoded in memory
  * by the same encoder kq_image_write_file uses for .png. */
 kq_status kq_image_png_bytes(const kq_image *img, size_t *bytes_out);

@@ -77,6 +77,7 @@ static bool wants_palette_png(const kq_cli_options *opts, const char *path,
 typedef struct {
     const kq_image *image;
     const kq_kmeans_result *result;
+    int threads;
 } palette_png_job;
 
 static kq_status encode_palette_png(FILE *stream, const void *data,
@@ -89,9 +90,9 @@ static kq_status encode_palette_png(FILE *stream, const void *data,
         return KQ_ERR_NOMEM;
     for (int j = 0; j < r->k; j++)
         kq_centroid_rgb(r, j, palette[j]);
-    kq_status st = kq_indexed_encode_png(
+    kq_status st = kq_indexed_encode_png_threads(
         stream, job->image->width, job->image->height, r->labels,
-        (const unsigned char(*)[3])palette, r->k, err, err_len);
+        (const unsigned char(*)[3])palette, r->k, job->threads, err, err_len);
     free(palette);
     return st;
 }
@@ -104,7 +105,7 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
     kq_status st;
     m->bit_depth = 0;
     if (wants_palette_png(opts, path, r->k)) {
-        palette_png_job job = {recoloured, r};
+        palette_png_job job = {recoloured, r, opts->kmeans.threads};
         st = kq_cli_write_file(path, encode_palette_png, &job, err,
                                sizeof err);
         m->bit_depth = kq_indexed_bit_depth(r->k);

@@ -950,6 +950,11 @@ case_threads_identical() {
   expect_ok -q -j 1 -k 3 "$PHOTO" s1.png
   expect_ok -q -j 3 -k 3 "$PHOTO" s3.png
   cmp -s s1.png s3.png && cmp -s s1.csv s3.csv || die "-j 1 and -j 3 differ"
+  # over 1 MiB of 4-bit rows: deflated in 4 segments on the threads
+  expect_ok -q -j 1 -k 16 --size 1500x1400 "$PHOTO" b1.png
+  expect_ok -q -j 2 -k 16 --size 1500x1400 "$PHOTO" b2.png
+  cmp -s b1.png b2.png || die "-j 1 and -j 2 segmented PNGs differ"
+  [ "$(grep -ao IDAT b1.png | wc -l)" -ge 4 ] || die "no segments in b1.png"
   expect_error 64 "-j: invalid value '-1'" -j -1 "$PHOTO" o.png
   expect_error 64 "--threads: invalid value 'x'" --threads x "$PHOTO" o.png
 }

@@ -196,34 +196,137 @@ static void png_bytes_counts_what_the_truecolour_writer_writes(void **state)
     unlink(path);
 }
 
-/* ---- 24-bit row filters ---- */
+typedef struct {
+    int chunks;
+    size_t bytes;
+} idat_info;
 
-#define PHOTO KQ_TEST_DATA_DIR "/coffee_240x320.png"
-
-/* Each row's filter type byte of a 24-bit PNG of w x h pixels: the IDAT
- * chunks joined and inflated, one type byte before each row. */
-static unsigned char *row_filters(const unsigned char *png, size_t len,
-                                  int w, int h)
+/* The IDAT chunks of a PNG joined and inflated (zlib checks the stream's
+ * Adler-32): raw_len bytes of rows, each after its filter type byte.
+ * *idat, when given, gets the chunks' count and bytes. */
+static unsigned char *inflate_rows(const unsigned char *png, size_t len,
+                                   size_t raw_len, idat_info *idat_out)
 {
-    size_t row = 1 + 3 * (size_t)w, raw_len = row * (size_t)h, idat_len = 0;
-    unsigned char *idat = malloc(len), *raw = malloc(raw_len),
-                  *filters = malloc((size_t)h);
-    assert_true(idat && raw && filters);
+    size_t idat_len = 0;
+    unsigned char *idat = malloc(len), *raw = malloc(raw_len);
+    assert_true(idat && raw);
+    int chunks = 0;
     for (size_t at = 8; at + 12 <= len;) {
         size_t n = read_be32(png + at);
         assert_true(at + 12 + n <= len);
+        assert_int_equal(crc32(0, png + at + 4, (uInt)n + 4),
+                         read_be32(png + at + 8 + n));
         if (memcmp(png + at + 4, "IDAT", 4) == 0) {
             memcpy(idat + idat_len, png + at + 8, n);
             idat_len += n;
+            chunks++;
         }
         at += 12 + n;
     }
     uLongf out_len = (uLongf)raw_len;
     assert_int_equal(uncompress(raw, &out_len, idat, (uLong)idat_len), Z_OK);
     assert_int_equal(out_len, raw_len);
+    free(idat);
+    if (idat_out)
+        *idat_out = (idat_info){chunks, idat_len};
+    return raw;
+}
+
+/* ---- large palette images: segments deflated on threads ---- */
+
+#define BIG_W 1200 /* 1,201,000 bytes of 8-bit rows: four segments */
+#define BIG_H 1000
+#define BIG_K 200
+
+/* Smooth bands with noise, as a recoloured photo's indices are. */
+static int32_t *big_labels(void)
+{
+    int32_t *labels = malloc(sizeof(int32_t) * BIG_W * BIG_H);
+    assert_non_null(labels);
+    uint32_t noise = 1;
+    for (int y = 0; y < BIG_H; y++)
+        for (int x = 0; x < BIG_W; x++) {
+            noise = noise * 1103515245u + 12345u;
+            int band = (x / 9 + y / 7) % BIG_K;
+            labels[y * BIG_W + x] =
+                (int32_t)((band + (noise >> 29 == 0)) % BIG_K);
+        }
+    return labels;
+}
+
+static unsigned char *encode_big(const int32_t *labels, int threads,
+                                 size_t *len)
+{
+    fixture f;
+    make_fixture(&f, BIG_K);
+    char path[512];
+    kq_test_temp_path(path, sizeof path, "big", ".png");
+    FILE *stream = fopen(path, "wb");
+    assert_non_null(stream);
+    assert_int_equal(kq_indexed_encode_png_threads(
+                         stream, BIG_W, BIG_H, labels,
+                         (const unsigned char(*)[3])f.palette, BIG_K, threads,
+                         NULL, 0),
+                     KQ_OK);
+    assert_int_equal(fclose(stream), 0);
+    unsigned char *png = kq_test_read_file(path, len);
+    assert_non_null(png);
+    unlink(path);
+    return png;
+}
+
+/* One zlib stream across the segments: it inflates (Adler-32 checked) to
+ * the rows, unfiltered; the bytes do not depend on the thread count; and
+ * with each segment primed with the rows before it the stream is within
+ * 0.2% of one deflate at the same level (+0.04%; unprimed: +0.67%). */
+static void large_images_deflate_in_segments_on_any_threads(void **state)
+{
+    (void)state;
+    int32_t *labels = big_labels();
+    size_t len1, len2, len3, row = BIG_W + 1, raw_len = row * BIG_H;
+    unsigned char *one = encode_big(labels, 1, &len1),
+                  *two = encode_big(labels, 2, &len2),
+                  *three = encode_big(labels, 3, &len3);
+    assert_int_equal(len1, len2);
+    assert_int_equal(len1, len3);
+    assert_memory_equal(one, two, len1);
+    assert_memory_equal(one, three, len1);
+    idat_info idat;
+    unsigned char *raw = inflate_rows(one, len1, raw_len, &idat);
+    assert_int_equal(idat.chunks, 4);
+    for (int y = 0; y < BIG_H; y++) {
+        assert_int_equal(raw[(size_t)y * row], 0);
+        for (int x = 0; x < BIG_W; x++)
+            assert_int_equal(raw[(size_t)y * row + 1 + (size_t)x],
+                             labels[y * BIG_W + x]);
+    }
+    uLongf single = compressBound((uLong)raw_len);
+    unsigned char *packed = malloc(single);
+    assert_non_null(packed);
+    assert_int_equal(compress2(packed, &single, raw, (uLong)raw_len, 4), Z_OK);
+    assert_true((double)idat.bytes <= (double)single * 1.002);
+    free(packed);
+    free(raw);
+    free(one);
+    free(two);
+    free(three);
+    free(labels);
+}
+
+/* ---- 24-bit row filters ---- */
+
+#define PHOTO KQ_TEST_DATA_DIR "/coffee_240x320.png"
+
+/* Each row's filter type byte of a 24-bit PNG of w x h pixels. */
+static unsigned char *row_filters(const unsigned char *png, size_t len,
+                                  int w, int h)
+{
+    size_t row = 1 + 3 * (size_t)w;
+    unsigned char *raw = inflate_rows(png, len, row * (size_t)h, NULL),
+                  *filters = malloc((size_t)h);
+    assert_non_null(filters);
     for (int y = 0; y < h; y++)
         filters[y] = raw[(size_t)y * row];
-    free(idat);
     free(raw);
     return filters;
 }
@@ -300,6 +403,7 @@ int main(void)
         cmocka_unit_test(png_bytes_counts_what_the_truecolour_writer_writes),
         cmocka_unit_test(recoloured_rows_go_unfiltered),
         cmocka_unit_test(photo_rows_keep_the_filters),
+        cmocka_unit_test(large_images_deflate_in_segments_on_any_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
