@@ -116,10 +116,16 @@ bool kq_cli_parse_background(const char *text, unsigned char rgb[3]);
 int kq_cli_check_palette_name(const kq_cli_options *opts);
 
 /* Writes the recoloured image: a palette PNG for .png and k <= 256 unless
- * --truecolor, else the format of the extension. Sets m->bit_depth. */
+ * --truecolor, else the format of the extension. Sets m->bit_depth. A
+ * palette PNG is written from the labels and the size of the clustered
+ * image: recoloured may be NULL then. */
 int kq_cli_write_image(const kq_cli_options *opts, const char *path,
-                       const kq_image *recoloured, const kq_kmeans_result *r,
-                       kq_run_metrics *m);
+                       const kq_image *clustered, const kq_image *recoloured,
+                       const kq_kmeans_result *r, kq_run_metrics *m);
+
+/* Whether kq_cli_write_image writes path as a palette PNG for k colours. */
+bool kq_cli_wants_palette_png(const kq_cli_options *opts, const char *path,
+                              int k);
 
 /* The summary's 24-bit PNG size of the recoloured image: with threads
  * other than 1 it is found on a second thread from kq_cli_png24_start on,

@@ -67,7 +67,7 @@ int kq_cli_check_palette_name(const kq_cli_options *opts)
     return KQ_EXIT_OK;
 }
 
-static bool wants_palette_png(const kq_cli_options *opts, const char *path,
+bool kq_cli_wants_palette_png(const kq_cli_options *opts, const char *path,
                               int k)
 {
     return !opts->truecolor && kq_format_from_path(path) == KQ_FORMAT_PNG &&
@@ -75,7 +75,7 @@ static bool wants_palette_png(const kq_cli_options *opts, const char *path,
 }
 
 typedef struct {
-    const kq_image *image;
+    int width, height;
     const kq_kmeans_result *result;
     int threads;
 } palette_png_job;
@@ -91,21 +91,22 @@ static kq_status encode_palette_png(FILE *stream, const void *data,
     for (int j = 0; j < r->k; j++)
         kq_centroid_rgb(r, j, palette[j]);
     kq_status st = kq_indexed_encode_png_threads(
-        stream, job->image->width, job->image->height, r->labels,
+        stream, job->width, job->height, r->labels,
         (const unsigned char(*)[3])palette, r->k, job->threads, err, err_len);
     free(palette);
     return st;
 }
 
 int kq_cli_write_image(const kq_cli_options *opts, const char *path,
-                       const kq_image *recoloured, const kq_kmeans_result *r,
-                       kq_run_metrics *m)
+                       const kq_image *clustered, const kq_image *recoloured,
+                       const kq_kmeans_result *r, kq_run_metrics *m)
 {
     char err[ERR_LEN] = "";
     kq_status st;
     m->bit_depth = 0;
-    if (wants_palette_png(opts, path, r->k)) {
-        palette_png_job job = {recoloured, r, opts->kmeans.threads};
+    if (kq_cli_wants_palette_png(opts, path, r->k)) {
+        palette_png_job job = {clustered->width, clustered->height, r,
+                               opts->kmeans.threads};
         st = kq_cli_write_file(path, encode_palette_png, &job, err,
                                sizeof err);
         m->bit_depth = kq_indexed_bit_depth(r->k);

@@ -116,6 +116,13 @@ case_quiet() {
   expect_ok -q -k 3 "$PHOTO" q.png
   [ ! -s .stdout ] && [ ! -s .stderr ] || die "-q printed something"
   [ -f q.png ] || die "-q wrote no image"
+  # perf: under -q a palette PNG is written from the labels alone (no RGB
+  # image): the same file as with the summary; other formats still get one
+  expect_ok -k 3 "$PHOTO" s.png
+  cmp -s q.png s.png || die "-q and the summary wrote different images"
+  expect_ok -q -k 3 "$PHOTO" q.bmp
+  expect_ok -k 3 "$PHOTO" s.bmp
+  cmp -s q.bmp s.bmp || die "-q and the summary wrote different BMPs"
 }
 
 case_centroids_stdout() {
