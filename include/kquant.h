@@ -79,6 +79,13 @@ typedef struct {
     size_t max_pixels;       /* refuse images whose header claims more */
     size_t max_file_bytes;   /* refuse files larger than this */
     unsigned char background[3]; /* transparent pixels are blended onto this */
+    /* perf: when set, called as a JPEG decodes: rows 0..rows_done-1 of
+     * rgb (width x height pixels, the image being loaded) are final. With
+     * rgb NULL the decode failed: rgb must not be read once that call
+     * returns. Other decoders do not call it. NULL by default. */
+    void (*on_rows)(void *ctx, const unsigned char *rgb, int width,
+                    int height, int rows_done);
+    void *on_rows_ctx;
 } kq_load_options;
 
 /* Fills *opts with the defaults: 100 MP, 1 GiB, white background. */
@@ -230,6 +237,24 @@ kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
 size_t kq_colours_distinct(const kq_colours *colours);
 double kq_colours_seconds(const kq_colours *colours); /* counting took */
 void kq_colours_free(kq_colours *colours);
+
+/* perf: the colours counted while the image decodes, on a thread of the
+ * counter's own (the decode uses one core). Pass kq_colours_counter_rows
+ * and the counter as kq_load_options.on_rows and on_rows_ctx, load, then
+ * kq_colours_counter_finish gives what kq_colours_count(rgb, n, threads)
+ * would, bit for bit. Only images of 2^19 pixels or more, and decoders
+ * that report rows (JPEG), are counted ahead; finish counts anything
+ * else itself. One image per counter; free it after finish, or instead
+ * when the load fails. start fails with KQ_ERR_NOMEM or KQ_ERR_INTERNAL
+ * (no thread): count with kq_colours_count then. */
+typedef struct kq_colours_counter kq_colours_counter;
+kq_status kq_colours_counter_start(kq_colours_counter **out);
+void kq_colours_counter_rows(void *counter, const unsigned char *rgb,
+                             int width, int height, int rows_done);
+kq_status kq_colours_counter_finish(kq_colours_counter *counter,
+                                    const unsigned char *rgb, size_t n,
+                                    int threads, kq_colours **out);
+void kq_colours_counter_free(kq_colours_counter *counter);
 
 /* kq_kmeans_fit_rgb on counted colours: the same result, without counting
  * them again (out->seconds_histogram is 0). One fit at a time per

@@ -226,13 +226,14 @@ static size_t own_codes(const table_job *j, size_t p, size_t b, size_t m,
     return own;
 }
 
-static void count_part(void *ctx, size_t p)
+/* Counts pixels begin..end-1 into part p; returns the colours new to it. */
+static size_t count_range(const table_job *j, size_t p, size_t begin,
+                          size_t end)
 {
-    table_job *j = ctx;
     uint32_t *t = j->table, code[CODE_BLOCK];
     size_t u = 0;
-    for (size_t b = 0; b < j->n; b += CODE_BLOCK) {
-        size_t m = j->n - b < CODE_BLOCK ? j->n - b : CODE_BLOCK;
+    for (size_t b = begin; b < end; b += CODE_BLOCK) {
+        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
         size_t own = own_codes(j, p, b, m, code);
         for (size_t q = 0; q < own; q++) {
             uint32_t c = code[q];
@@ -240,7 +241,13 @@ static void count_part(void *ctx, size_t p)
             j->seen[c >> 6] |= (uint64_t)1 << (c & 63);
         }
     }
-    j->found[p] = u;
+    return u;
+}
+
+static void count_part(void *ctx, size_t p)
+{
+    table_job *j = ctx;
+    j->found[p] = count_range(j, p, 0, j->n);
 }
 
 /* Numbers part p's colours in code order, after the earlier parts'. */
@@ -260,29 +267,47 @@ static void collect_part(void *ctx, size_t p)
     }
 }
 
-static kq_status build_by_table(kq_histogram *h, const unsigned char *rgb,
-                                size_t n, kq_pool *pool)
+/* The counters and seen bits of a table job counting n pixels of rgb in
+ * `parts` parts into h. */
+static kq_status table_begin(table_job *j, kq_histogram *h,
+                             const unsigned char *rgb, size_t n, int parts)
 {
     /* calloc: fresh zero pages, no memset (measured 2-3x faster) */
     h->table = calloc(TABLE_SIZE, sizeof(uint32_t));
     advise_huge_pages(h->table, TABLE_SIZE * sizeof(uint32_t));
     uint64_t *seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
-    if (!h->table || !seen) {
-        free(seen);
-        return KQ_ERR_NOMEM;
-    }
-    table_job j = {rgb, n, pool && kq_pool_threads(pool) > 1 ? MAX_PARTS : 1,
-                   h->table, seen, {0}, h};
-    kq_pool_run(pool, (size_t)j.parts, count_part, &j);
+    *j = (table_job){rgb, n, parts, h->table, seen, {0}, h};
+    return h->table && seen ? KQ_OK : KQ_ERR_NOMEM;
+}
+
+/* Numbers the counted colours in code order; frees the seen bits. */
+static kq_status table_collect(table_job *j, kq_pool *pool)
+{
     size_t u = 0;
-    for (int p = 0; p < j.parts; p++)
-        u += j.found[p];
-    kq_status st = alloc_colours(h, u);
+    for (int p = 0; p < j->parts; p++)
+        u += j->found[p];
+    kq_status st = alloc_colours(j->h, u);
     if (st == KQ_OK)
-        kq_pool_run(pool, (size_t)j.parts, collect_part, &j);
-    free(seen);
-    h->n_colours = u;
+        kq_pool_run(pool, (size_t)j->parts, collect_part, j);
+    free(j->seen);
+    j->seen = NULL;
+    j->h->n_colours = u;
     return st;
+}
+
+static kq_status build_by_table(kq_histogram *h, const unsigned char *rgb,
+                                size_t n, kq_pool *pool)
+{
+    table_job j;
+    kq_status st = table_begin(&j, h, rgb, n,
+                               pool && kq_pool_threads(pool) > 1 ? MAX_PARTS
+                                                                 : 1);
+    if (st != KQ_OK) {
+        free(j.seen);
+        return st;
+    }
+    kq_pool_run(pool, (size_t)j.parts, count_part, &j);
+    return table_collect(&j, pool);
 }
 
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
@@ -372,4 +397,149 @@ void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
             labels[i] = h->label_of ? h->label_of[h->pixel_index[i]]
                                     : (int32_t)h->pixel_index[i];
     }
+}
+
+/* ---- perf: counting while the image decodes ----
+ * libjpeg-turbo decodes on one core, top to bottom, for about as long as
+ * the table path takes to count the pixels on another (12 MP: 0.13-0.16 s
+ * and 0.165 s). The counter's thread counts each band of rows as soon as
+ * the decoder has finished it, so the counting is mostly done when the
+ * decode is. Counts do not depend on the order they are added in, and the
+ * colours are numbered in code order at the end: the histogram is the
+ * one kq_histogram_build makes. */
+
+struct kq_colours_counter {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t more;
+    bool running;             /* the thread is still to be joined */
+    bool closed;              /* no more rows: count what is ready, end */
+    bool stop;                /* end now: the rows may be gone */
+    bool refused;             /* not counted here (small, or a 2nd image) */
+    const unsigned char *rgb; /* the image being decoded, once seen */
+    size_t n, ready, counted; /* its pixels; decoded; counted */
+    kq_histogram h;
+    table_job j;
+};
+
+static void *counter_main(void *arg)
+{
+    kq_colours_counter *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (c->ready == c->counted && !c->closed && !c->stop)
+            pthread_cond_wait(&c->more, &c->lock);
+        if (c->stop || c->ready == c->counted)
+            break;
+        size_t from = c->counted, to = c->ready;
+        pthread_mutex_unlock(&c->lock);
+        size_t u = count_range(&c->j, 0, from, to);
+        pthread_mutex_lock(&c->lock);
+        c->j.found[0] += u;
+        c->counted = to;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+kq_status kq_colours_counter_start(kq_colours_counter **out)
+{
+    need_spread_table();
+    kq_colours_counter *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return KQ_ERR_NOMEM;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->more, NULL);
+    if (pthread_create(&c->thread, NULL, counter_main, c) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->more);
+        free(c);
+        return KQ_ERR_INTERNAL;
+    }
+    c->running = true;
+    *out = c;
+    return KQ_OK;
+}
+
+/* Ends the thread: after what is ready (closed) or at once (stop). */
+static void counter_end(kq_colours_counter *c, bool stop)
+{
+    if (!c->running)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->closed = true;
+    c->stop = c->stop || stop;
+    pthread_cond_signal(&c->more);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    c->running = false;
+}
+
+/* The first rows name the image: the table path's sizes only (below
+ * SORT_LIMIT sorting is faster, and sorts need all pixels at once). */
+static void counter_begin(kq_colours_counter *c, const unsigned char *rgb,
+                          size_t n)
+{
+    c->rgb = rgb;
+    c->n = n;
+    c->refused = n < SORT_LIMIT || n > UINT32_MAX ||
+                 table_begin(&c->j, &c->h, rgb, n, 1) != KQ_OK;
+}
+
+void kq_colours_counter_rows(void *counter, const unsigned char *rgb,
+                             int width, int height, int rows_done)
+{
+    kq_colours_counter *c = counter;
+    if (!rgb) { /* the decode failed: its rows are about to be freed */
+        counter_end(c, true);
+        c->refused = true;
+        return;
+    }
+    size_t n = (size_t)width * (size_t)height;
+    pthread_mutex_lock(&c->lock);
+    if (!c->rgb && !c->refused)
+        counter_begin(c, rgb, n);
+    if (!c->refused && (rgb != c->rgb || n != c->n)) {
+        c->stop = c->refused = true; /* not the image it counts */
+    } else if (!c->refused) {
+        c->ready = (size_t)width * (size_t)rows_done;
+        if (c->ready > c->n)
+            c->ready = c->n;
+    }
+    pthread_cond_signal(&c->more);
+    pthread_mutex_unlock(&c->lock);
+}
+
+kq_status kq_colours_counter_take(kq_colours_counter *c,
+                                  const unsigned char *rgb, size_t n,
+                                  kq_pool *pool, kq_histogram *h, bool *taken)
+{
+    *taken = false;
+    counter_end(c, false);
+    if (c->refused || !c->rgb || rgb != c->rgb || n != c->n)
+        return KQ_OK;
+    c->j.found[0] += count_range(&c->j, 0, c->counted, n);
+    c->counted = n;
+    kq_status st = table_collect(&c->j, pool);
+    c->refused = true; /* the histogram leaves with the caller */
+    if (st != KQ_OK)
+        return st;
+    *h = c->h;
+    h->n_pixels = n;
+    memset(&c->h, 0, sizeof c->h);
+    *taken = true;
+    return KQ_OK;
+}
+
+void kq_colours_counter_free(kq_colours_counter *c)
+{
+    if (!c)
+        return;
+    counter_end(c, true);
+    free(c->j.seen);
+    kq_histogram_free(&c->h);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->more);
+    free(c);
 }

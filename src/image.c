@@ -18,6 +18,8 @@ void kq_load_options_default(kq_load_options *opts)
     opts->max_pixels = KQ_DEFAULT_MAX_PIXELS;
     opts->max_file_bytes = KQ_DEFAULT_MAX_FILE_BYTES;
     memset(opts->background, 255, sizeof opts->background);
+    opts->on_rows = NULL;
+    opts->on_rows_ctx = NULL;
 }
 
 void kq_image_free(kq_image *img)
@@ -123,7 +125,7 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
     int comp = 3;
     kq_status st = KQ_OK;
     if (kq_jpeg_is(data, len))
-        st = kq_jpeg_decode(data, len, w, h, &px, err, err_len);
+        st = kq_jpeg_decode(data, len, w, h, opts, &px, err, err_len);
     else if (kq_png_is(data, len))
         st = kq_png_decode(data, len, w, h, &px, &comp, err, err_len);
     *done = st != KQ_OK || px;

@@ -1815,15 +1815,22 @@ static void colours_clear(kq_colours *c)
     c->lab = NULL;
 }
 
+/* counter: NULL, or one that may have counted rgb as it decoded. */
 static kq_status count_colours(kq_colours *c, const unsigned char *rgb,
-                               size_t n, kq_pool *pool)
+                               size_t n, kq_colours_counter *counter,
+                               kq_pool *pool)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(c, 0, sizeof *c);
     c->rgb = rgb;
     c->n = n;
-    kq_status st = kq_histogram_build(rgb, n, pool, &c->h);
+    bool counted = false;
+    kq_status st = counter ? kq_colours_counter_take(counter, rgb, n, pool,
+                                                     &c->h, &counted)
+                           : KQ_OK;
+    if (st == KQ_OK && !counted)
+        st = kq_histogram_build(rgb, n, pool, &c->h);
     if (st == KQ_OK)
         st = points_from_histogram(&c->ps, &c->h);
     if (st != KQ_OK)
@@ -1844,8 +1851,9 @@ static kq_status fit_counted(kq_colours *c, const kq_kmeans_params *params,
     return st;
 }
 
-kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
-                           kq_colours **out)
+kq_status kq_colours_counter_finish(kq_colours_counter *counter,
+                                    const unsigned char *rgb, size_t n,
+                                    int threads, kq_colours **out)
 {
     *out = NULL;
     if (!rgb || n == 0 || n > UINT32_MAX || threads < 0)
@@ -1856,7 +1864,7 @@ kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
     if (st == KQ_OK && threads != 1 && n >= PARALLEL_WORK)
         st = kq_pool_create(threads, &pool);
     if (st == KQ_OK)
-        st = count_colours(c, rgb, n, pool);
+        st = count_colours(c, rgb, n, counter, pool);
     kq_pool_free(pool);
     if (st != KQ_OK) {
         free(c);
@@ -1864,6 +1872,12 @@ kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
     }
     *out = c;
     return KQ_OK;
+}
+
+kq_status kq_colours_count(const unsigned char *rgb, size_t n, int threads,
+                           kq_colours **out)
+{
+    return kq_colours_counter_finish(NULL, rgb, n, threads, out);
 }
 
 size_t kq_colours_distinct(const kq_colours *c)
@@ -1944,7 +1958,7 @@ kq_status kq_kmeans_fit_rgb_with(const unsigned char *rgb, size_t n,
         st = fit_samples(rgb, n, params, opts, pool, out);
     } else {
         kq_colours c;
-        st = count_colours(&c, rgb, n, pool);
+        st = count_colours(&c, rgb, n, NULL, pool);
         if (st == KQ_OK)
             st = fit_counted(&c, params, opts, pool, out);
         if (st == KQ_OK)

@@ -87,8 +87,8 @@ bool kq_jpeg_is(const unsigned char *data, size_t len);
  * RGB (the caller decodes those otherwise); KQ_ERR_INPUT_FORMAT with err
  * set when the data is corrupt or truncated. */
 kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
-                         int height, unsigned char **rgb_out, char *err,
-                         size_t err_len);
+                         int height, const kq_load_options *opts,
+                         unsigned char **rgb_out, char *err, size_t err_len);
 
 /* ---- PNG encoding of RGB images (indexed_png.c) ---- */
 
@@ -220,6 +220,14 @@ typedef struct {
 /* pool may be NULL; the result does not depend on it. */
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
                              kq_pool *pool, kq_histogram *h);
+
+/* What kq_histogram_build(rgb, n) makes, from a counter that counted rgb
+ * while it decoded (*taken true; the rest is counted now); *taken false
+ * when the counter did not count this image. */
+kq_status kq_colours_counter_take(kq_colours_counter *c,
+                                  const unsigned char *rgb, size_t n,
+                                  kq_pool *pool, kq_histogram *h,
+                                  bool *taken);
 void kq_histogram_free(kq_histogram *h);
 
 /* The Morton (Z-order) code of a colour: its bits interleaved r g b. */
