@@ -170,10 +170,13 @@ static kq_status build_by_sort(kq_histogram *h, const unsigned char *rgb,
     return st;
 }
 
-/* Asks for transparent huge pages on the table where the kernel offers
- * them: its accesses are scattered, and 4 KiB pages would miss the TLB on
- * almost every one. Only a hint: nothing depends on it. */
-static void advise_huge_pages(void *p, size_t bytes)
+/* Asks for transparent huge pages where the kernel offers them. On the
+ * table: its accesses are scattered, and 4 KiB pages would miss the TLB
+ * on almost every one. On the decoded image and the per-pixel labels:
+ * 2 MiB pages fault in 512x less often as they are first written (12 MP:
+ * the JPEG decode 149-182 -> 136-153 ms, the labels 56-69 -> 42-49 ms,
+ * side by side). Only a hint: nothing depends on it. */
+void kq_advise_huge_pages(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
     const uintptr_t huge = (uintptr_t)2 << 20;
@@ -274,7 +277,7 @@ static kq_status table_begin(table_job *j, kq_histogram *h,
 {
     /* calloc: fresh zero pages, no memset (measured 2-3x faster) */
     h->table = calloc(TABLE_SIZE, sizeof(uint32_t));
-    advise_huge_pages(h->table, TABLE_SIZE * sizeof(uint32_t));
+    kq_advise_huge_pages(h->table, TABLE_SIZE * sizeof(uint32_t));
     uint64_t *seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
     *j = (table_job){rgb, n, parts, h->table, seen, {0}, h};
     return h->table && seen ? KQ_OK : KQ_ERR_NOMEM;

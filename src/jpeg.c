@@ -108,6 +108,7 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
         jpeg_destroy_decompress(&cinfo);
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     }
+    kq_advise_huge_pages(rgb, (size_t)width * (size_t)height * 3);
     read_rows(&cinfo, opts, rgb);
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);

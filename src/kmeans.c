@@ -1720,6 +1720,7 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
     out->counts = malloc(sizeof(size_t) * (size_t)k);
     if (!out->centroids || !out->labels || !out->counts)
         return KQ_ERR_NOMEM;
+    kq_advise_huge_pages(out->labels, sizeof(int32_t) * map->n);
     memcpy(out->centroids, b->centres, sizeof(double) * 3 * (size_t)k);
     for (int j = 0; j < k; j++)
         out->counts[j] = (size_t)b->wsum[j];

@@ -217,6 +217,10 @@ typedef struct {
     int32_t *label_of;     /* sort path, after relabel: U labels */
 } kq_histogram;
 
+/* Asks for transparent huge pages on a large array that is about to be
+ * written all over (fewer page faults and TLB misses); only a hint. */
+void kq_advise_huge_pages(void *p, size_t bytes);
+
 /* pool may be NULL; the result does not depend on it. */
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
                              kq_pool *pool, kq_histogram *h);
