@@ -237,9 +237,9 @@ def main():
                          parts["iterations"], rows[-1]["distinct"],
                          rows[-1]["n_iter"]))
         if kf == kl and (w * h > 2_000_000):
-            # the 1920x1200 target is decode to written PNG; for the big
-            # photo a BMP keeps stb's slow PNG encoder out of the stages
-            ext = ".png" if w * h < 4_000_000 else ".bmp"
+            # the 1920x1200 target is decode to written PNG (a palette
+            # PNG, deflated on the threads for large images)
+            ext = ".png"
             times, st = run_cli(args.kquant, image, kf, runs, args.workdir,
                                 ext)
             whole = statistics.median(times)
