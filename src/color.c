@@ -194,17 +194,27 @@ static void delta_e_by_pixel(delta_e_memo *memo, const unsigned char *a,
 }
 
 /* out[u] = 1 + b's colour (packed) for a's distinct colour u, when every
- * pixel of that colour has the same colour in b; false otherwise. */
+ * pixel of that colour has the same colour in b; false otherwise. The
+ * pixels' distinct indices come a block at a time, where the histogram
+ * prefetches its table (12 MP: 0.19 s one lookup at a time). */
+#define MAP_BLOCK 2048
+
 static bool colour_map(const kq_histogram *h, const unsigned char *a,
                        const unsigned char *b, size_t n, uint32_t *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *p = &b[3 * i];
-        uint32_t c = 1 + ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]);
-        uint32_t *slot = &out[kq_histogram_index(h, a, i)];
-        if (*slot != 0 && *slot != c)
-            return false;
-        *slot = c;
+    int32_t index[MAP_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += MAP_BLOCK) {
+        size_t m = n - i0 < MAP_BLOCK ? n - i0 : MAP_BLOCK;
+        kq_histogram_labels(h, a, i0, i0 + m, index);
+        for (size_t q = 0; q < m; q++) {
+            const unsigned char *p = &b[3 * (i0 + q)];
+            uint32_t c =
+                1 + ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]);
+            uint32_t *slot = &out[index[q]];
+            if (*slot != 0 && *slot != c)
+                return false;
+            *slot = c;
+        }
     }
     return true;
 }

@@ -393,11 +393,12 @@ void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                 __builtin_prefetch(&h->table[code[i]]);
             }
             for (size_t i = 0; i < m; i++)
-                labels[b + i] = (int32_t)h->table[code[i]];
+                labels[b - begin + i] = (int32_t)h->table[code[i]];
         }
     } else {
         for (size_t i = begin; i < end; i++)
-            labels[i] = h->label_of ? h->label_of[h->pixel_index[i]]
+            labels[i - begin] = h->label_of
+                                    ? h->label_of[h->pixel_index[i]]
                                     : (int32_t)h->pixel_index[i];
     }
 }

@@ -1704,7 +1704,7 @@ static void label_task(void *ctx, size_t t)
     size_t b = t * LABEL_TASK;
     size_t end = b + LABEL_TASK < m->n ? b + LABEL_TASK : m->n;
     if (m->h) {
-        kq_histogram_labels(m->h, m->rgb, b, end, m->pixel_label);
+        kq_histogram_labels(m->h, m->rgb, b, end, m->pixel_label + b);
         return;
     }
     for (size_t i = b; i < end; i++)

@@ -261,7 +261,8 @@ const kq_histogram *kq_colours_histogram(const kq_colours *c,
  * them). */
 double **kq_colours_lab(kq_colours *c);
 
-/* labels[i] = the label of pixel i's colour, for i in begin..end-1. */
+/* labels[i - begin] = the label of pixel i's colour (its distinct index
+ * before kq_histogram_relabel), for i in begin..end-1. */
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, int32_t *labels);
 
