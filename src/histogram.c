@@ -506,10 +506,10 @@ void kq_colours_counter_rows(void *counter, const unsigned char *rgb,
         counter_begin(c, rgb, n);
     if (!c->refused && (rgb != c->rgb || n != c->n)) {
         c->stop = c->refused = true; /* not the image it counts */
-    } else if (!c->refused) {
-        c->ready = (size_t)width * (size_t)rows_done;
-        if (c->ready > c->n)
-            c->ready = c->n;
+    } else if (!c->refused && rows_done > 0) {
+        size_t ready = (size_t)width * (size_t)rows_done;
+        ready = ready < c->n ? ready : c->n;
+        c->ready = ready > c->ready ? ready : c->ready; /* never recount */
     }
     pthread_cond_signal(&c->more);
     pthread_mutex_unlock(&c->lock);
@@ -534,6 +534,14 @@ kq_status kq_colours_counter_take(kq_colours_counter *c,
     memset(&c->h, 0, sizeof c->h);
     *taken = true;
     return KQ_OK;
+}
+
+size_t kq_colours_counter_counted(kq_colours_counter *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t counted = c->counted;
+    pthread_mutex_unlock(&c->lock);
+    return counted;
 }
 
 void kq_colours_counter_free(kq_colours_counter *c)

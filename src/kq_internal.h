@@ -232,6 +232,8 @@ kq_status kq_colours_counter_take(kq_colours_counter *c,
                                   const unsigned char *rgb, size_t n,
                                   kq_pool *pool, kq_histogram *h,
                                   bool *taken);
+/* The pixels its thread has counted so far (for tests). */
+size_t kq_colours_counter_counted(kq_colours_counter *c);
 void kq_histogram_free(kq_histogram *h);
 
 /* The Morton (Z-order) code of a colour: its bits interleaved r g b. */

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <stb_image_write.h>
 
@@ -90,6 +91,27 @@ static void rows_in_bursts_count_as_after_the_decode(void **state)
             assert_counted_alike(got, px, n);
             kq_colours_free(got);
         }
+    free(px);
+}
+
+/* Once the thread has counted every reported row, an earlier row count
+ * told again must not make it count rows twice. */
+static void an_earlier_row_count_counts_nothing_twice(void **state)
+{
+    (void)state;
+    unsigned char *px = big_picture();
+    size_t n = (size_t)W * H;
+    kq_colours_counter *c;
+    assert_int_equal(kq_colours_counter_start(&c), KQ_OK);
+    report_rows(c, px, H);
+    for (int waited = 0; kq_colours_counter_counted(c) < n; waited++) {
+        assert_true(waited < 10000); /* 10 s */
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    kq_colours_counter_rows(c, px, W, H, H / 3);
+    kq_colours *got = finish(c, px, n, 2);
+    assert_counted_alike(got, px, n);
+    kq_colours_free(got);
     free(px);
 }
 
@@ -216,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rows_in_bursts_count_as_after_the_decode),
+        cmocka_unit_test(an_earlier_row_count_counts_nothing_twice),
         cmocka_unit_test(only_the_image_seen_is_taken),
         cmocka_unit_test(a_jpeg_decode_reports_its_rows),
     };
