@@ -103,12 +103,13 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
                        "corrupt image (decoded %ux%u, header said %dx%d)",
                        cinfo.output_width, cinfo.output_height, width, height);
     }
-    rgb = malloc((size_t)width * (size_t)height * 3); /* checked sizes */
+    size_t bytes = (size_t)width * (size_t)height * 3; /* checked sizes */
+    rgb = malloc(bytes);
     if (!rgb) {
         jpeg_destroy_decompress(&cinfo);
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     }
-    kq_advise_huge_pages(rgb, (size_t)width * (size_t)height * 3);
+    kq_advise_huge_pages(rgb, bytes);
     read_rows(&cinfo, opts, rgb);
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);

@@ -179,21 +179,7 @@ static void observe(void *ctx, const unsigned char *rgb, int width,
     kq_colours_counter_rows(o->counter, rgb, width, height, rows_done);
 }
 
-typedef struct {
-    unsigned char *data;
-    size_t len;
-} sink;
-
-static void sink_write(void *ctx, void *data, int size)
-{
-    sink *s = ctx;
-    s->data = realloc(s->data, s->len + (size_t)size);
-    assert_non_null(s->data);
-    memcpy(s->data + s->len, data, (size_t)size);
-    s->len += (size_t)size;
-}
-
-static kq_status load_counting(const sink *jpeg, observer *o, kq_image *img)
+static kq_status load_counting(const kq_test_sink *jpeg, observer *o, kq_image *img)
 {
     kq_load_options lo;
     kq_load_options_default(&lo);
@@ -211,8 +197,9 @@ static void a_jpeg_decode_reports_its_rows(void **state)
 {
     (void)state;
     unsigned char *px = big_picture();
-    sink jpeg = {NULL, 0};
-    assert_true(stbi_write_jpg_to_func(sink_write, &jpeg, W, H, 3, px, 90));
+    kq_test_sink jpeg = {0};
+    assert_true(
+        stbi_write_jpg_to_func(kq_test_sink_write, &jpeg, W, H, 3, px, 90));
     observer o = {NULL, 0, 0, false};
     kq_image img = {0, 0, NULL};
     assert_int_equal(load_counting(&jpeg, &o, &img), KQ_OK);

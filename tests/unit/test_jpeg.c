@@ -15,23 +15,6 @@
 #define W 64
 #define H 48
 
-typedef struct {
-    unsigned char *data;
-    size_t len, cap;
-} sink;
-
-static void sink_write(void *ctx, void *data, int size)
-{
-    sink *s = ctx;
-    if (s->len + (size_t)size > s->cap) {
-        s->cap = (s->len + (size_t)size) * 2;
-        s->data = realloc(s->data, s->cap);
-        assert_non_null(s->data);
-    }
-    memcpy(s->data + s->len, data, (size_t)size);
-    s->len += (size_t)size;
-}
-
 /* Smooth gradients with a few edges: what JPEG is made for. */
 static void fill_picture(unsigned char *px, int comp)
 {
@@ -42,14 +25,16 @@ static void fill_picture(unsigned char *px, int comp)
                     (x * 3 + y * (c + 1) * 2 + (x > 40 ? 60 : 0)) & 255);
 }
 
-static sink jpeg_of(const unsigned char *px, int comp)
+static kq_test_sink jpeg_of(const unsigned char *px, int comp)
 {
-    sink s = {0};
-    assert_true(stbi_write_jpg_to_func(sink_write, &s, W, H, comp, px, 90));
+    kq_test_sink s = {0};
+    assert_true(
+        stbi_write_jpg_to_func(kq_test_sink_write, &s, W, H, comp, px, 90));
     return s;
 }
 
-static kq_status load(const sink *s, kq_image *img, char *err, size_t len)
+static kq_status load(const kq_test_sink *s, kq_image *img, char *err,
+                       size_t len)
 {
     kq_load_options lo;
     kq_load_options_default(&lo);
@@ -61,7 +46,7 @@ static void decodes_the_picture_stb_image_decodes(void **state)
     (void)state;
     unsigned char px[W * H * 3];
     fill_picture(px, 3);
-    sink s = jpeg_of(px, 3);
+    kq_test_sink s = jpeg_of(px, 3);
     kq_image img = {0};
     assert_int_equal(load(&s, &img, NULL, 0), KQ_OK);
     assert_int_equal(img.width, W);
@@ -91,7 +76,7 @@ static void grey_jpeg_becomes_equal_channels(void **state)
     (void)state;
     unsigned char px[W * H];
     fill_picture(px, 1);
-    sink s = jpeg_of(px, 1);
+    kq_test_sink s = jpeg_of(px, 1);
     kq_image img = {0};
     assert_int_equal(load(&s, &img, NULL, 0), KQ_OK);
     long total = 0;
@@ -110,7 +95,7 @@ static void truncated_jpeg_is_refused(void **state)
     (void)state;
     unsigned char px[W * H * 3];
     fill_picture(px, 3);
-    sink s = jpeg_of(px, 3);
+    kq_test_sink s = jpeg_of(px, 3);
     s.len = s.len * 2 / 3; /* the header survives, the scan does not */
     kq_image img = {0};
     char err[200] = "";
@@ -122,7 +107,7 @@ static void truncated_jpeg_is_refused(void **state)
 }
 
 /* A flat CMYK JPEG, written by libjpeg itself. */
-static sink cmyk_jpeg(const unsigned char cmyk[4])
+static kq_test_sink cmyk_jpeg(const unsigned char cmyk[4])
 {
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr jerr;
@@ -146,7 +131,7 @@ static sink cmyk_jpeg(const unsigned char cmyk[4])
     }
     jpeg_finish_compress(&c);
     jpeg_destroy_compress(&c);
-    sink s = {malloc(out_len), out_len, out_len};
+    kq_test_sink s = {malloc(out_len), out_len, out_len};
     assert_non_null(s.data);
     memcpy(s.data, out, out_len);
     free(out);
@@ -157,7 +142,7 @@ static void cmyk_jpeg_still_loads(void **state)
 {
     (void)state;
     const unsigned char cmyk[4] = {30, 120, 200, 10};
-    sink s = cmyk_jpeg(cmyk);
+    kq_test_sink s = cmyk_jpeg(cmyk);
     kq_image img = {0};
     assert_int_equal(load(&s, &img, NULL, 0), KQ_OK);
     assert_int_equal(img.width, W);

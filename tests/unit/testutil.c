@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 kq_image kq_test_image(int width, int height, unsigned char r,
@@ -56,4 +57,16 @@ unsigned char *kq_test_read_file(const char *path, size_t *len)
     fclose(f);
     *len = used;
     return buf;
+}
+
+void kq_test_sink_write(void *ctx, void *data, int size)
+{
+    kq_test_sink *s = ctx;
+    if (s->len + (size_t)size > s->cap) {
+        s->cap = (s->len + (size_t)size) * 2;
+        s->data = realloc(s->data, s->cap);
+        assert_non_null(s->data);
+    }
+    memcpy(s->data + s->len, data, (size_t)size);
+    s->len += (size_t)size;
 }

@@ -26,4 +26,14 @@ const char *kq_test_temp_path(char *buf, size_t len, const char *tag,
 /* Reads a whole file into a new buffer (free()); NULL if it cannot. */
 unsigned char *kq_test_read_file(const char *path, size_t *len);
 
+/* Bytes an encoder writes to memory (stb_image_write's callbacks): start
+ * it {0}, free data. */
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+} kq_test_sink;
+
+/* An stbi_write_func appending to the kq_test_sink ctx. */
+void kq_test_sink_write(void *ctx, void *data, int size);
+
 #endif
