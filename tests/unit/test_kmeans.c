@@ -228,6 +228,60 @@ static void relaxed_run_ends_at_a_fixed_point(void **state)
     kq_image_free(&many);
 }
 
+/* Whether every pixel's label is a nearest centroid (distances in
+ * double; the engine's float kernels may split a near tie either way). */
+static void assert_labels_nearest(const kq_image *img,
+                                  const kq_kmeans_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        double own = 0.0, best = INFINITY;
+        for (int j = 0; j < r->k; j++) {
+            double d = 0.0;
+            for (int c = 0; c < 3; c++) {
+                double v = img->rgb[3 * i + c] - r->centroids[3 * j + c];
+                d += v * v;
+            }
+            best = d < best ? d : best;
+            if (j == r->labels[i])
+                own = d;
+        }
+        assert_true(own <= best + 1e-3);
+    }
+}
+
+/* Above k=64 the runs that stop at a tolerance (any above 0) take relaxed
+ * steps with momentum (heavy ball) while labels change. With a tolerance
+ * too small to fire, such a run must still end on a fixed point of plain
+ * Lloyd, as a plain run would: every centroid the mean of its pixels,
+ * every label its pixel's nearest centroid. */
+static void heavy_ball_run_ends_at_the_means(void **state)
+{
+    (void)state;
+    kq_image many = many_colour_image();
+    kq_kmeans_result r;
+    kq_kmeans_params p = params_k(100);
+    p.tol = 1e-12;
+    fit_with(&many, &p, NULL, &r);
+    assert_true(r.n_iter < p.max_iter);
+    double *sums = calloc(4 * (size_t)r.k, sizeof(double));
+    assert_non_null(sums);
+    for (size_t i = 0; i < r.n; i++) {
+        for (int c = 0; c < 3; c++)
+            sums[4 * r.labels[i] + c] += many.rgb[3 * i + c];
+        sums[4 * r.labels[i] + 3] += 1.0;
+    }
+    for (int j = 0; j < r.k; j++) {
+        assert_true(sums[4 * j + 3] > 0.0);
+        for (int c = 0; c < 3; c++)
+            assert_true(r.centroids[3 * j + c] ==
+                        sums[4 * j + c] / sums[4 * j + 3]);
+    }
+    assert_labels_nearest(&many, &r);
+    free(sums);
+    kq_kmeans_result_free(&r);
+    kq_image_free(&many);
+}
+
 /* With seeds drawn from the colours, every restart still draws its own:
  * more restarts never end higher, and threads change nothing. */
 static void restarts_seeded_on_the_colours(void **state)
@@ -678,6 +732,7 @@ int main(void)
         cmocka_unit_test(dedup_reaches_the_all_pixel_fixed_point),
         cmocka_unit_test(coarse_to_fine_ends_at_a_fixed_point),
         cmocka_unit_test(relaxed_run_ends_at_a_fixed_point),
+        cmocka_unit_test(heavy_ball_run_ends_at_the_means),
         cmocka_unit_test(restarts_seeded_on_the_colours),
         cmocka_unit_test(bounded_and_plain_loops_agree),
         cmocka_unit_test(thread_count_changes_nothing),
