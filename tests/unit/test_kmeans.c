@@ -328,6 +328,30 @@ static void bounded_and_plain_loops_agree(void **state)
     kq_image_free(&img);
 }
 
+/* Above k=64 the run on the colours after the cells starts its first
+ * scan from each colour's cell's label and walks that centre's neighbour
+ * list; the plain loop scans every centre. Same labels, centres and
+ * iteration counts. */
+static void guided_first_scan_matches_the_full_scan(void **state)
+{
+    (void)state;
+    kq_image many = many_colour_image();
+    const int ks[] = {65, 100};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        kq_kmeans_params p = params_k(ks[t]);
+        kq_kmeans_engine_options plain = {.loop = KQ_LOOP_PLAIN};
+        kq_kmeans_engine_options bounded = {.loop = KQ_LOOP_HAMERLY};
+        kq_kmeans_result a, b;
+        fit_with(&many, &p, &plain, &a);
+        fit_with(&many, &p, &bounded, &b);
+        assert_true(a.n_colours >= 8192); /* the coarse stage ran */
+        assert_same_result(&a, &b);
+        kq_kmeans_result_free(&a);
+        kq_kmeans_result_free(&b);
+    }
+    kq_image_free(&many);
+}
+
 static void thread_count_changes_nothing(void **state)
 {
     (void)state;
@@ -735,6 +759,7 @@ int main(void)
         cmocka_unit_test(heavy_ball_run_ends_at_the_means),
         cmocka_unit_test(restarts_seeded_on_the_colours),
         cmocka_unit_test(bounded_and_plain_loops_agree),
+        cmocka_unit_test(guided_first_scan_matches_the_full_scan),
         cmocka_unit_test(thread_count_changes_nothing),
         cmocka_unit_test(simd_and_portable_fits_agree),
         cmocka_unit_test(simd_and_portable_kernels_agree),
