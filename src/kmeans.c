@@ -1117,7 +1117,10 @@ static kq_status alloc_bounds(engine *e)
  * 240x320, k = 2..10: 3,283 iterations plain, 2,433 longer for all, 2,377
  * with the rule, never a higher inertia than plain. Runs that stop at the
  * tolerance keep the longer step for every centre: there the rule ended
- * up to 1% higher (k = 100, 256). */
+ * up to 1% higher (k = 100, 256). With e->momentum (runs to a tolerance
+ * above 0 only) each relaxed step also goes on by that share of the
+ * centre's last move, but not right after an iteration whose plain step
+ * grew (see MOMENTUM). */
 static int run_lloyd(engine *e, int max_iter, double tol_abs)
 {
     bool directional = e->relax > 1.0 && tol_abs == 0.0;
@@ -1724,7 +1727,8 @@ static bool seeds_on_colours(const kq_points_f *p, int k)
 /* One restart on the cells, then Lloyd on the colours from its result:
  * restarts compete on the colours' inertia, not the cells'. */
 static kq_status coarse_restart(const kq_points_f *p, const point_set *cells,
-                                const uint32_t *cell_of, double total_w, double tol_abs,
+                                const uint32_t *cell_of, double total_w,
+                                double tol_abs,
                                 const kq_kmeans_params *params,
                                 const kq_kmeans_engine_options *opts,
                                 kq_rng *rng, kq_pool *pool, best_run *best,
