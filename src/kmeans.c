@@ -676,11 +676,11 @@ static size_t assign_range_guided(engine *e, size_t b, size_t end,
     for (size_t i0 = b; i0 < end; i0 += BATCH) {
         size_t m = end - i0 < BATCH ? end - i0 : BATCH;
         for (size_t q = 0; q < m; q++) {
-            int32_t j = e->cell_label[e->cell_of[i0 + q]];
-            float dx = p->x[i0 + q] - e->cx[j], dy = p->y[i0 + q] - e->cy[j],
-                  dz = p->z[i0 + q] - e->cz[j];
+            size_t i = i0 + q;
+            int32_t j = e->cell_label[e->cell_of[i]];
             own[q] = j;
-            up[q] = kq_upper_root(dx * dx + dy * dy + dz * dz);
+            up[q] = kq_upper_root(kq_sq_dist_f(p->x[i], p->y[i], p->z[i],
+                                               e->cx[j], e->cy[j], e->cz[j]));
         }
         e->kern.nearest_near(p->x + i0, p->y + i0, p->z + i0, own, up, m,
                              &e->nb, s.lab, s.best, s.second);
