@@ -86,6 +86,57 @@ static void rows_stay_sorted_as_centres_move(void **state)
     kq_neighbours_free(&nb);
 }
 
+/* The first sort of the rows (from no earlier order): by distance, ties
+ * by index, as a comparison sort gives it. Centres on a coarse grid, with
+ * duplicates, so that rows hold many ties. */
+enum { K_WIDE = 300 };
+
+typedef struct {
+    double d2;
+    int32_t j;
+} ranked_ref;
+
+static int by_distance_then_index(const void *pa, const void *pb)
+{
+    const ranked_ref *a = pa, *b = pb;
+    if (a->d2 != b->d2)
+        return a->d2 < b->d2 ? -1 : 1;
+    return (a->j > b->j) - (a->j < b->j);
+}
+
+static void first_sort_orders_ties_by_index(void **state)
+{
+    (void)state;
+    static float cx[K_WIDE], cy[K_WIDE], cz[K_WIDE];
+    unsigned s = 11;
+    for (int j = 0; j < K_WIDE; j++) {
+        cx[j] = (float)(lcg(&s) % 8 * 32);
+        cy[j] = (float)(lcg(&s) % 8 * 32);
+        cz[j] = (float)(lcg(&s) % 8 * 32) + (j % 7 == 0 ? 0.25f : 0.0f);
+    }
+    kq_neighbours nb;
+    assert_int_equal(kq_neighbours_init(&nb, K_WIDE), KQ_OK);
+    kq_centres_f c = {cx, cy, cz, K_WIDE};
+    kq_neighbours_update(&nb, &c, NULL);
+    int ties = 0;
+    for (int a = 0; a < K_WIDE; a++) {
+        static ranked_ref want[K_WIDE];
+        for (int j = 0; j < K_WIDE; j++)
+            want[j] = (ranked_ref){sq((double)cx[a] - cx[j]) +
+                                       sq((double)cy[a] - cy[j]) +
+                                       sq((double)cz[a] - cz[j]),
+                                   j};
+        qsort(want, K_WIDE, sizeof want[0], by_distance_then_index);
+        const int32_t *row = nb.order + (size_t)a * (size_t)nb.stride;
+        for (int r = 0; r < K_WIDE; r++) {
+            assert_int_equal(row[r], want[r].j);
+            ties += r > 0 && want[r].d2 == want[r - 1].d2;
+        }
+    }
+    assert_true(ties > K_WIDE); /* the rows really hold ties */
+    kq_neighbours_free(&nb);
+}
+
 /* Every point, from its true nearest centre and from a random other
  * one (as after a move), through both kernels. */
 static void near_scans_match_full_scans(void **state)
@@ -154,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lists_are_bounded_in_k),
         cmocka_unit_test(rows_stay_sorted_as_centres_move),
+        cmocka_unit_test(first_sort_orders_ties_by_index),
         cmocka_unit_test(near_scans_match_full_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
