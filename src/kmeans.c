@@ -1822,7 +1822,7 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
         out->counts[j] = (size_t)b->wsum[j];
     map->point_label = b->label;
     map->pixel_label = out->labels;
-    if (map->h && kq_histogram_relabel(map->h, b->label) != KQ_OK)
+    if (map->h && kq_histogram_relabel(map->h, b->label, k) != KQ_OK)
         return KQ_ERR_NOMEM;
     kq_pool_run(pool, (map->n + LABEL_TASK - 1) / LABEL_TASK, label_task,
                 map);

@@ -215,6 +215,8 @@ typedef struct {
     uint32_t *table;       /* table path: 2^24 entries, Morton code of
                               the colour -> index */
     int32_t *label_of;     /* sort path, after relabel: U labels */
+    bool byte_labels;      /* table path, relabelled with k <= 256: the
+                              table's bytes hold the labels (histogram.c) */
 } kq_histogram;
 
 /* Asks for transparent huge pages on a large array that is about to be
@@ -244,9 +246,11 @@ uint32_t kq_colour_morton(const unsigned char rgb[3]);
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i);
 
-/* Gives every distinct colour index its label colour_label[index] (once,
- * after clustering); kq_histogram_labels then yields labels. */
-kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label);
+/* Gives every distinct colour index its label colour_label[index], each
+ * in 0..k-1 (once, after clustering); kq_histogram_labels then yields
+ * labels. */
+kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label,
+                               int k);
 
 /* Back to distinct indices after kq_histogram_relabel (a k sweep fits
  * the same colours again). */

@@ -676,15 +676,38 @@ static void histogram_does_not_depend_on_the_pool(void **state)
     kq_image_free(&img);
 }
 
+/* Every step-th pixel's label names a nearest centroid (ties allowed):
+ * the per-pixel labels come from the histogram's lookups by colour. */
+static void assert_labels_are_nearest(const kq_image *img,
+                                      const kq_kmeans_result *r, size_t step)
+{
+    for (size_t i = 0; i < pixels_of(img); i += step) {
+        const unsigned char *px = img->rgb + 3 * i;
+        double best = INFINITY, own = 0.0;
+        for (int j = 0; j < r->k; j++) {
+            double d = 0.0;
+            for (int c = 0; c < 3; c++) {
+                double v = px[c] - r->centroids[3 * j + c];
+                d += v * v;
+            }
+            best = d < best ? d : best;
+            own = j == r->labels[i] ? d : own;
+        }
+        assert_true(r->labels[i] >= 0 && r->labels[i] < r->k);
+        assert_true(own <= best * (1.0 + 1e-9) + 1e-9);
+    }
+}
+
 /* A k sweep on colours counted once gives, at every k and in any order,
  * the result of a fit from the pixels; and Delta E on the same colours
  * after the fits is what it is from the images (both histogram paths:
- * the table path's fits label its table and must restore it). */
+ * the table path's fits label its table, as bytes up to k=256, and must
+ * restore it). */
 static void counted_colours_fit_as_the_pixels_do(void **state)
 {
     (void)state;
     const int sides[][2] = {{120, 90}, {900, 700}}; /* sort, then table */
-    const int ks[] = {8, 3, 100, 8};
+    const int ks[] = {8, 3, 300, 100, 8};
     for (int t = 0; t < 2; t++) {
         kq_image img = synthetic_image(sides[t][0], sides[t][1], 7, 40);
         kq_colours *colours;
@@ -698,6 +721,8 @@ static void counted_colours_fit_as_the_pixels_do(void **state)
             assert_int_equal(kq_kmeans_fit_colours(colours, &p, &again),
                              KQ_OK);
             assert_same_result(&once, &again);
+            assert_int_equal(again.k, ks[q]);
+            assert_labels_are_nearest(&img, &again, 7);
             assert_int_equal(again.n_colours, kq_colours_distinct(colours));
             kq_image recoloured;
             assert_int_equal(kq_recolor(&img, &again, &recoloured), KQ_OK);
