@@ -350,8 +350,7 @@ static kq_status relabel_sorted(kq_histogram *h, const int32_t *colour_label)
     return KQ_OK;
 }
 
-/* Table path: each distinct colour's entry becomes label[u], or u itself
- * when label is NULL. */
+/* The Morton code of a packed 0xRRGGBB colour. */
 static uint32_t code_of_colour(uint32_t packed)
 {
     unsigned char rgb[3] = {(unsigned char)(packed >> 16),
@@ -360,6 +359,8 @@ static uint32_t code_of_colour(uint32_t packed)
     return morton(rgb);
 }
 
+/* Table path: each distinct colour's entry becomes label[u], or u itself
+ * when label is NULL. */
 static void point_table_to(kq_histogram *h, const int32_t *label)
 {
     need_spread_table();

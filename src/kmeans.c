@@ -1073,6 +1073,12 @@ static void update_centres(engine *e, float *prev, double step, double *last,
         e->drift += 2.0 * e->max_delta;
 }
 
+/* Hamerly's loop keeps sorted neighbour lists for these k. */
+static bool keeps_neighbour_lists(int k)
+{
+    return k >= NEAR_MIN_K && k <= KQ_NB_MAX_K;
+}
+
 static kq_status alloc_bounds(engine *e)
 {
     if (e->loop == KQ_LOOP_DRIFT && !e->key) {
@@ -1086,7 +1092,7 @@ static kq_status alloc_bounds(engine *e)
     e->lower = malloc(sizeof(double) * e->p->n);
     if (!e->upper || !e->lower)
         return KQ_ERR_NOMEM;
-    if (e->k < NEAR_MIN_K || e->k > KQ_NB_MAX_K)
+    if (!keeps_neighbour_lists(e->k))
         return KQ_OK;
     e->near_delta = malloc(sizeof(double) * (size_t)e->k);
     e->far_floor = malloc(sizeof(double) * (size_t)e->k);
@@ -1766,7 +1772,7 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
     point_set cells = {0};
     colour_moments moments;
     /* the guided first scan walks neighbour lists, which only these k keep */
-    bool guided = drop && params->k >= NEAR_MIN_K && params->k <= KQ_NB_MAX_K;
+    bool guided = drop && keeps_neighbour_lists(params->k);
     uint32_t *cell_of = guided ? malloc(sizeof(uint32_t) * p->n) : NULL;
     kq_status st = guided && !cell_of ? KQ_ERR_NOMEM : KQ_OK;
     if (drop && st == KQ_OK)

@@ -179,7 +179,8 @@ static void observe(void *ctx, const unsigned char *rgb, int width,
     kq_colours_counter_rows(o->counter, rgb, width, height, rows_done);
 }
 
-static kq_status load_counting(const kq_test_sink *jpeg, observer *o, kq_image *img)
+static kq_status load_counting(const kq_test_sink *jpeg, observer *o,
+                                kq_image *img)
 {
     kq_load_options lo;
     kq_load_options_default(&lo);
