@@ -182,6 +182,12 @@ void kq_pixels_free(float *pixels);
 
 #define KQ_MAX_CLUSTERS 4096
 
+/* A pixel's cluster, 0..k-1. 16 bits hold every k up to KQ_MAX_CLUSTERS
+ * and halve the per-pixel labels' memory and traffic against 32 bits (a
+ * 12 MP photo: 24 MB instead of 48). */
+typedef uint16_t kq_label;
+_Static_assert(KQ_MAX_CLUSTERS <= 65536, "kq_label holds every cluster");
+
 typedef struct {
     int k;            /* number of clusters, 1..KQ_MAX_CLUSTERS */
     uint64_t seed;    /* random seed (scikit-learn's random_state) */
@@ -199,7 +205,7 @@ typedef struct {
     int k;
     size_t n;           /* number of samples */
     double *centroids;  /* k x 3 */
-    int32_t *labels;    /* n entries, each in 0..k-1 */
+    kq_label *labels;   /* n entries, each in 0..k-1 */
     size_t *counts;     /* k entries: samples per cluster */
     int n_iter;         /* Lloyd iterations of the chosen restart */
     double inertia;     /* sum of squared distances to the own centroid */
@@ -323,7 +329,7 @@ int kq_indexed_bit_depth(int k);
  * outside 0..k-1 (nothing is written then), KQ_ERR_OUTPUT or KQ_ERR_IO when
  * the file cannot be created or written. */
 kq_status kq_indexed_write_png(const char *path, int width, int height,
-                               const int32_t *labels,
+                               const kq_label *labels,
                                const unsigned char (*palette)[3], int k,
                                char *err, size_t err_len);
 
@@ -331,7 +337,7 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
  * own output files); the same checks and errors, KQ_ERR_IO when libpng
  * fails. */
 kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
-                                const int32_t *labels,
+                                const kq_label *labels,
                                 const unsigned char (*palette)[3], int k,
                                 char *err, size_t err_len);
 
@@ -340,7 +346,7 @@ kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
  * bytes are the same for every thread count, and the same as
  * kq_indexed_encode_png's. KQ_ERR_NOMEM when memory runs out. */
 kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
-                                        const int32_t *labels,
+                                        const kq_label *labels,
                                         const unsigned char (*palette)[3],
                                         int k, int threads, char *err,
                                         size_t err_len);

@@ -202,10 +202,10 @@ static void delta_e_by_pixel(delta_e_memo *memo, const unsigned char *a,
 static bool colour_map(const kq_histogram *h, const unsigned char *a,
                        const unsigned char *b, size_t n, uint32_t *out)
 {
-    int32_t index[MAP_BLOCK];
+    uint32_t index[MAP_BLOCK];
     for (size_t i0 = 0; i0 < n; i0 += MAP_BLOCK) {
         size_t m = n - i0 < MAP_BLOCK ? n - i0 : MAP_BLOCK;
-        kq_histogram_labels(h, a, i0, i0 + m, index);
+        kq_histogram_indices(h, a, i0, i0 + m, index);
         for (size_t q = 0; q < m; q++) {
             const unsigned char *p = &b[3 * (i0 + q)];
             uint32_t c =

@@ -407,42 +407,77 @@ void kq_histogram_unlabel(kq_histogram *h)
     h->label_of = NULL;
 }
 
-/* The labels (or indices) of pixels begin..end-1 through the table: the
- * codes of a block of pixels first, their entries prefetched (scattered
- * over the table, they miss the caches: the misses overlap). */
-static void table_labels(const kq_histogram *h, const unsigned char *rgb,
-                         size_t begin, size_t end, int32_t *labels)
+/* The table codes of the m pixels from b, their entries (bytes or 32-bit
+ * ones) prefetched: scattered over the table, they miss the caches, and
+ * the misses of a block overlap. */
+static void block_codes(const kq_histogram *h, const unsigned char *rgb,
+                        size_t b, size_t m, uint32_t *code)
+{
+    const unsigned char *bytes = (const unsigned char *)h->table;
+    for (size_t i = 0; i < m; i++) {
+        code[i] = morton(rgb + 3 * (b + i));
+        if (h->byte_labels)
+            __builtin_prefetch(&bytes[code[i]]);
+        else
+            __builtin_prefetch(&h->table[code[i]]);
+    }
+}
+
+/* The table's entries (indices, or labels after a relabel to k > 256) of
+ * pixels begin..end-1, a block of codes at a time. */
+static void table_entries(const kq_histogram *h, const unsigned char *rgb,
+                          size_t begin, size_t end, uint32_t *entry)
+{
+    uint32_t code[CODE_BLOCK];
+    for (size_t b = begin; b < end; b += CODE_BLOCK) {
+        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+        block_codes(h, rgb, b, m, code);
+        for (size_t i = 0; i < m; i++)
+            entry[b - begin + i] = h->table[code[i]];
+    }
+}
+
+/* The byte labels (k <= 256) of pixels begin..end-1. */
+static void table_byte_labels(const kq_histogram *h, const unsigned char *rgb,
+                              size_t begin, size_t end, kq_label *labels)
 {
     const unsigned char *bytes = (const unsigned char *)h->table;
     uint32_t code[CODE_BLOCK];
     for (size_t b = begin; b < end; b += CODE_BLOCK) {
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
-        for (size_t i = 0; i < m; i++) {
-            code[i] = morton(rgb + 3 * (b + i));
-            if (h->byte_labels)
-                __builtin_prefetch(&bytes[code[i]]);
-            else
-                __builtin_prefetch(&h->table[code[i]]);
-        }
-        if (h->byte_labels)
-            for (size_t i = 0; i < m; i++)
-                labels[b - begin + i] = bytes[code[i]];
-        else
-            for (size_t i = 0; i < m; i++)
-                labels[b - begin + i] = (int32_t)h->table[code[i]];
+        block_codes(h, rgb, b, m, code);
+        for (size_t i = 0; i < m; i++)
+            labels[b - begin + i] = bytes[code[i]];
     }
 }
 
-void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
-                         size_t begin, size_t end, int32_t *labels)
+void kq_histogram_indices(const kq_histogram *h, const unsigned char *rgb,
+                          size_t begin, size_t end, uint32_t *index)
 {
     if (h->table) {
-        table_labels(h, rgb, begin, end, labels);
+        table_entries(h, rgb, begin, end, index);
         return;
     }
-    for (size_t i = begin; i < end; i++)
-        labels[i - begin] = h->label_of ? h->label_of[h->pixel_index[i]]
-                                        : (int32_t)h->pixel_index[i];
+    memcpy(index, h->pixel_index + begin, sizeof(uint32_t) * (end - begin));
+}
+
+void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
+                         size_t begin, size_t end, kq_label *labels)
+{
+    if (h->table && h->byte_labels) {
+        table_byte_labels(h, rgb, begin, end, labels);
+        return;
+    }
+    uint32_t entry[CODE_BLOCK];
+    for (size_t b = begin; b < end; b += CODE_BLOCK) {
+        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+        if (h->table)
+            table_entries(h, rgb, b, b + m, entry);
+        for (size_t i = 0; i < m; i++)
+            labels[b - begin + i] =
+                h->table ? (kq_label)entry[i]
+                         : (kq_label)h->label_of[h->pixel_index[b + i]];
+    }
 }
 
 /* ---- perf: counting while the image decodes ----

@@ -74,7 +74,7 @@ int kq_indexed_bit_depth(int k)
 typedef struct {
     int width, height, depth, k;
     int rgb_filters;        /* libpng's filter mask for 24-bit rows */
-    const int32_t *labels;
+    const kq_label *labels;
     const unsigned char (*palette)[3];
     const unsigned char *rgb;
     unsigned char *row;     /* one packed row */
@@ -107,7 +107,7 @@ static size_t packed_row_bytes(const indexed_job *job)
 /* Packs row y's labels MSB first, as PNG wants sub-byte pixels. */
 static void pack_row_into(const indexed_job *job, int y, unsigned char *row)
 {
-    const int32_t *labels = job->labels + (size_t)y * (size_t)job->width;
+    const kq_label *labels = job->labels + (size_t)y * (size_t)job->width;
     int per_byte = 8 / job->depth;
     memset(row, 0, packed_row_bytes(job));
     for (int x = 0; x < job->width; x++) {
@@ -362,10 +362,10 @@ static kq_status check_job(const indexed_job *job, char *err, size_t err_len)
                        job->height);
     size_t n = (size_t)job->width * (size_t)job->height;
     for (size_t i = 0; i < n; i++)
-        if (job->labels[i] < 0 || job->labels[i] >= job->k)
+        if (job->labels[i] >= job->k)
             return kq_fail(KQ_ERR_ARGUMENT, err, err_len,
-                           "pixel %zu has label %ld outside 0..%d", i,
-                           (long)job->labels[i], job->k - 1);
+                           "pixel %zu has label %d outside 0..%d", i,
+                           (int)job->labels[i], job->k - 1);
     return KQ_OK;
 }
 
@@ -391,7 +391,7 @@ static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
 }
 
 kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
-                                        const int32_t *labels,
+                                        const kq_label *labels,
                                         const unsigned char (*palette)[3],
                                         int k, int threads, char *err,
                                         size_t err_len)
@@ -414,7 +414,7 @@ kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
 }
 
 kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
-                                const int32_t *labels,
+                                const kq_label *labels,
                                 const unsigned char (*palette)[3], int k,
                                 char *err, size_t err_len)
 {
@@ -423,7 +423,7 @@ kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
 }
 
 kq_status kq_indexed_write_png(const char *path, int width, int height,
-                               const int32_t *labels,
+                               const kq_label *labels,
                                const unsigned char (*palette)[3], int k,
                                char *err, size_t err_len)
 {

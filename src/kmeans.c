@@ -1796,7 +1796,7 @@ typedef struct {
     kq_histogram *h; /* NULL: point i is pixel i */
     const unsigned char *rgb;
     const int32_t *point_label;
-    int32_t *pixel_label;
+    kq_label *pixel_label;
     size_t n;
 } label_map;
 
@@ -1810,7 +1810,7 @@ static void label_task(void *ctx, size_t t)
         return;
     }
     for (size_t i = b; i < end; i++)
-        m->pixel_label[i] = m->point_label[i];
+        m->pixel_label[i] = (kq_label)m->point_label[i];
 }
 
 static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
@@ -1818,11 +1818,11 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
                              kq_kmeans_result *out)
 {
     out->centroids = malloc(sizeof(double) * 3 * (size_t)k);
-    out->labels = malloc(sizeof(int32_t) * map->n);
+    out->labels = malloc(sizeof(kq_label) * map->n);
     out->counts = malloc(sizeof(size_t) * (size_t)k);
     if (!out->centroids || !out->labels || !out->counts)
         return KQ_ERR_NOMEM;
-    kq_advise_huge_pages(out->labels, sizeof(int32_t) * map->n);
+    kq_advise_huge_pages(out->labels, sizeof(kq_label) * map->n);
     memcpy(out->centroids, b->centres, sizeof(double) * 3 * (size_t)k);
     for (int j = 0; j < k; j++)
         out->counts[j] = (size_t)b->wsum[j];

@@ -267,10 +267,15 @@ const kq_histogram *kq_colours_histogram(const kq_colours *c,
  * them). */
 double **kq_colours_lab(kq_colours *c);
 
-/* labels[i - begin] = the label of pixel i's colour (its distinct index
- * before kq_histogram_relabel), for i in begin..end-1. */
+/* index[i - begin] = the distinct index of pixel i's colour, for i in
+ * begin..end-1; not while relabelled. */
+void kq_histogram_indices(const kq_histogram *h, const unsigned char *rgb,
+                          size_t begin, size_t end, uint32_t *index);
+
+/* labels[i - begin] = the label of pixel i's colour, for i in begin..end-1;
+ * only between kq_histogram_relabel and kq_histogram_unlabel. */
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
-                         size_t begin, size_t end, int32_t *labels);
+                         size_t begin, size_t end, kq_label *labels);
 
 /* ---- perf: nearest-centre kernels (nearest.c) ---- */
 

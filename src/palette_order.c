@@ -71,7 +71,7 @@ static kq_status permute(kq_kmeans_result *r, const int *from)
     int k = r->k;
     double *centroids = malloc(sizeof(double) * 3 * (size_t)k);
     size_t *counts = malloc(sizeof(size_t) * (size_t)k);
-    int32_t *to = malloc(sizeof(int32_t) * (size_t)k);
+    kq_label *to = malloc(sizeof(kq_label) * (size_t)k);
     if (!centroids || !counts || !to) {
         free(centroids);
         free(counts);
@@ -82,7 +82,7 @@ static kq_status permute(kq_kmeans_result *r, const int *from)
         memcpy(&centroids[3 * i], &r->centroids[3 * from[i]],
                3 * sizeof(double));
         counts[i] = r->counts[from[i]];
-        to[from[i]] = i;
+        to[from[i]] = (kq_label)i;
     }
     memcpy(r->centroids, centroids, sizeof(double) * 3 * (size_t)k);
     memcpy(r->counts, counts, sizeof(size_t) * (size_t)k);

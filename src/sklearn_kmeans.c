@@ -422,16 +422,17 @@ static kq_status export_result(const kq_skl_data *d, int k,
                                const run_result *best, kq_kmeans_result *out)
 {
     out->centroids = alloc_array(3 * (size_t)k, sizeof(double));
-    out->labels = alloc_array(d->n, sizeof(int32_t));
+    out->labels = alloc_array(d->n, sizeof(kq_label));
     out->counts = calloc((size_t)k, sizeof(size_t));
     if (!out->centroids || !out->labels || !out->counts)
         return KQ_ERR_NOMEM;
     for (int j = 0; j < k; j++)
         for (int f = 0; f < 3; f++)
             out->centroids[3 * j + f] = best->centres[3 * j + f] + d->mean[f];
-    memcpy(out->labels, best->labels, sizeof(int32_t) * d->n);
-    for (size_t i = 0; i < d->n; i++)
+    for (size_t i = 0; i < d->n; i++) {
+        out->labels[i] = (kq_label)best->labels[i];
         out->counts[best->labels[i]]++;
+    }
     out->k = k;
     out->k_requested = k; /* this engine keeps k even over equal colours */
     out->n = d->n;

@@ -299,7 +299,7 @@ static unsigned char channel(float v)
  * palette colour when labels is given. */
 static void draw_points(kq_canvas *canvas, const scene *s,
                         const placed_point *pts, size_t n,
-                        const float *pixels, const int32_t *labels,
+                        const float *pixels, const kq_label *labels,
                         const kq_rgb *palette)
 {
     for (size_t i = 0; i < n; i++) {
@@ -378,7 +378,7 @@ kq_status kq_plot_cluster_scatter(const float *pixels,
         !result->labels || !result->centroids)
         return KQ_ERR_ARGUMENT;
     for (size_t i = 0; i < result->n; i++)
-        if (result->labels[i] < 0 || result->labels[i] >= result->k)
+        if (result->labels[i] >= result->k)
             return KQ_ERR_ARGUMENT;
     return scatter(pixels, result->n, result, view, width, height, out);
 }

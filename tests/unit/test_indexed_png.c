@@ -18,7 +18,7 @@
 
 /* A labelled image using every one of k colours, and its palette. */
 typedef struct {
-    int32_t labels[W * H];
+    kq_label labels[W * H];
     unsigned char palette[256][3];
     int k;
 } fixture;
@@ -27,7 +27,7 @@ static void make_fixture(fixture *f, int k)
 {
     f->k = k;
     for (int i = 0; i < W * H; i++)
-        f->labels[i] = (int32_t)((i * 7 + i / W) % k);
+        f->labels[i] = (kq_label)((i * 7 + i / W) % k);
     for (int j = 0; j < k; j++) {
         f->palette[j][0] = (unsigned char)j;
         f->palette[j][1] = (unsigned char)(255 - j);
@@ -239,9 +239,9 @@ static unsigned char *inflate_rows(const unsigned char *png, size_t len,
 #define BIG_K 200
 
 /* Smooth bands with noise, as a recoloured photo's indices are. */
-static int32_t *big_labels(void)
+static kq_label *big_labels(void)
 {
-    int32_t *labels = malloc(sizeof(int32_t) * BIG_W * BIG_H);
+    kq_label *labels = malloc(sizeof(kq_label) * BIG_W * BIG_H);
     assert_non_null(labels);
     uint32_t noise = 1;
     for (int y = 0; y < BIG_H; y++)
@@ -249,12 +249,12 @@ static int32_t *big_labels(void)
             noise = noise * 1103515245u + 12345u;
             int band = (x / 9 + y / 7) % BIG_K;
             labels[y * BIG_W + x] =
-                (int32_t)((band + (noise >> 29 == 0)) % BIG_K);
+                (kq_label)((band + (noise >> 29 == 0)) % BIG_K);
         }
     return labels;
 }
 
-static unsigned char *encode_big(const int32_t *labels, int threads,
+static unsigned char *encode_big(const kq_label *labels, int threads,
                                  size_t *len)
 {
     fixture f;
@@ -282,7 +282,7 @@ static unsigned char *encode_big(const int32_t *labels, int threads,
 static void large_images_deflate_in_segments_on_any_threads(void **state)
 {
     (void)state;
-    int32_t *labels = big_labels();
+    kq_label *labels = big_labels();
     size_t len1, len2, len3, row = BIG_W + 1, raw_len = row * BIG_H;
     unsigned char *one = encode_big(labels, 1, &len1),
                   *two = encode_big(labels, 2, &len2),

@@ -57,7 +57,7 @@ static void assert_same_result(const kq_kmeans_result *a,
     assert_int_equal(a->n_iter, b->n_iter);
     assert_memory_equal(a->centroids, b->centroids,
                         sizeof(double) * 3 * (size_t)a->k);
-    assert_memory_equal(a->labels, b->labels, sizeof(int32_t) * a->n);
+    assert_memory_equal(a->labels, b->labels, sizeof(kq_label) * a->n);
     assert_memory_equal(a->counts, b->counts, sizeof(size_t) * (size_t)a->k);
     assert_true(a->inertia == b->inertia);
 }
@@ -66,7 +66,7 @@ static void assert_same_result(const kq_kmeans_result *a,
 
 /* Per cluster j: sums[4j..4j+2] its pixels' summed colour, sums[4j+3]
  * their count. */
-static void sum_clusters(const kq_image *img, const int32_t *labels, int k,
+static void sum_clusters(const kq_image *img, const kq_label *labels, int k,
                          double *sums)
 {
     memset(sums, 0, sizeof(double) * (size_t)k * 4);
@@ -78,7 +78,7 @@ static void sum_clusters(const kq_image *img, const int32_t *labels, int k,
 }
 
 static int reference_lloyd(const kq_image *img, int k, double *centres,
-                           int32_t *labels, int max_iter)
+                           kq_label *labels, int max_iter)
 {
     size_t n = pixels_of(img);
     double *sums = calloc((size_t)k * 4, sizeof(double));
@@ -101,7 +101,7 @@ static int reference_lloyd(const kq_image *img, int k, double *centres,
                 }
             }
             changed += labels[i] != best;
-            labels[i] = best;
+            labels[i] = (kq_label)best;
         }
         if (changed == 0)
             break;
@@ -134,18 +134,18 @@ static void dedup_reaches_the_all_pixel_fixed_point(void **state)
     assert_int_equal(every.n_colours, pixels_of(&img));
     assert_int_equal(dedup.n_iter, every.n_iter);
     assert_memory_equal(dedup.labels, every.labels,
-                        sizeof(int32_t) * dedup.n);
+                        sizeof(kq_label) * dedup.n);
     for (int v = 0; v < 3 * k; v++)
         assert_true(fabs(dedup.centroids[v] - every.centroids[v]) < 1e-9);
 
     double ref[3 * 5];
     memcpy(ref, init, sizeof ref);
-    int32_t *labels = malloc(sizeof(int32_t) * pixels_of(&img));
+    kq_label *labels = malloc(sizeof(kq_label) * pixels_of(&img));
     assert_non_null(labels);
     for (size_t i = 0; i < pixels_of(&img); i++)
-        labels[i] = -1;
+        labels[i] = UINT16_MAX; /* no cluster yet: every label changes */
     reference_lloyd(&img, k, ref, labels, 300);
-    assert_memory_equal(dedup.labels, labels, sizeof(int32_t) * dedup.n);
+    assert_memory_equal(dedup.labels, labels, sizeof(kq_label) * dedup.n);
     for (int v = 0; v < 3 * k; v++)
         assert_true(fabs(dedup.centroids[v] - ref[v]) < 1e-6);
     free(labels);
@@ -197,7 +197,7 @@ static void check_fixed_point_at(const kq_image *img, int k, double tol)
     assert_int_equal(again.n_iter, 1);
     assert_memory_equal(fit.centroids, again.centroids,
                         sizeof(double) * 3 * (size_t)fit.k);
-    assert_memory_equal(fit.labels, again.labels, sizeof(int32_t) * fit.n);
+    assert_memory_equal(fit.labels, again.labels, sizeof(kq_label) * fit.n);
     kq_kmeans_result_free(&fit);
     kq_kmeans_result_free(&again);
 }
@@ -693,7 +693,7 @@ static void assert_labels_are_nearest(const kq_image *img,
             best = d < best ? d : best;
             own = j == r->labels[i] ? d : own;
         }
-        assert_true(r->labels[i] >= 0 && r->labels[i] < r->k);
+        assert_true(r->labels[i] < r->k);
         assert_true(own <= best * (1.0 + 1e-9) + 1e-9);
     }
 }

@@ -84,7 +84,7 @@ static void same_seed_gives_same_result(void **state)
     assert_int_equal(kq_kmeans_fit(x, 3000, &p, &a), KQ_OK);
     assert_int_equal(kq_kmeans_fit(x, 3000, &p, &b), KQ_OK);
     assert_memory_equal(a.centroids, b.centroids, 6 * 3 * sizeof(double));
-    assert_memory_equal(a.labels, b.labels, 3000 * sizeof(int32_t));
+    assert_memory_equal(a.labels, b.labels, 3000 * sizeof(kq_label));
     assert_int_equal(a.n_iter, b.n_iter);
     p.seed = 8;
     assert_int_equal(kq_kmeans_fit(x, 3000, &p, &c), KQ_OK);

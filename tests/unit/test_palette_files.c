@@ -14,7 +14,7 @@
 /* white, black, red, blue, green; 1, 3, 3, 2 and 3 pixels. */
 static const double CENTROIDS[K][3] = {
     {255, 255, 255}, {0.2, 0, 0}, {254.6, 0, 0}, {0, 0, 255}, {0, 255, 0}};
-static const int32_t LABELS[N] = {0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4};
+static const kq_label LABELS[N] = {0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4};
 
 static kq_kmeans_result make_result(void)
 {

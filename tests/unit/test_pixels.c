@@ -26,7 +26,7 @@ static void recolor_uses_rounded_centroids(void **state)
 {
     (void)state;
     double centroids[] = {10.4, 10.5, 254.6, 0.49, 99.5, 300.0};
-    int32_t labels[] = {1, 0, 0, 1};
+    kq_label labels[] = {1, 0, 0, 1};
     size_t counts[] = {2, 2};
     kq_kmeans_result r = {.k = 2, .n = 4, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_image shape = kq_test_image(2, 2, 0, 0, 0), out = {0};
@@ -42,7 +42,7 @@ static void recolor_refuses_mismatched_sizes(void **state)
 {
     (void)state;
     double centroids[] = {1, 2, 3};
-    int32_t labels[] = {0, 0, 0};
+    kq_label labels[] = {0, 0, 0};
     size_t counts[] = {3};
     kq_kmeans_result r = {.k = 1, .n = 3, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_image shape = kq_test_image(2, 2, 0, 0, 0), out = {0};

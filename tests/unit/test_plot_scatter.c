@@ -283,7 +283,7 @@ static void bad_labels_are_refused(void **state)
     (void)state;
     float px[6] = {1, 2, 3, 4, 5, 6};
     double centroids[3] = {2, 3, 4};
-    int32_t labels[2] = {0, 1}; /* 1 is no cluster when k = 1 */
+    kq_label labels[2] = {0, 1}; /* 1 is no cluster when k = 1 */
     size_t counts[1] = {2};
     kq_kmeans_result r = {.k = 1, .n = 2, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     kq_plot_view view;

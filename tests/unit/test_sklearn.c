@@ -315,7 +315,7 @@ static char *read_fixtures(void)
     return z;
 }
 
-static uint64_t fnv1a64_labels(const int32_t *labels, size_t n)
+static uint64_t fnv1a64_labels(const kq_label *labels, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325u;
     for (size_t i = 0; i < n; i++) {

@@ -142,7 +142,7 @@ static void csv_table_has_the_documented_columns(void **state)
 {
     (void)state;
     double centroids[] = {0.1, 254.5, 16, 1.0 / 3.0, 2, 3};
-    int32_t labels[] = {0, 1, 1, 1};
+    kq_label labels[] = {0, 1, 1, 1};
     size_t counts[] = {1, 3};
     kq_kmeans_result r = {.k = 2, .n = 4, .centroids = centroids, .labels = labels, .counts = counts, .n_iter = 1};
     char *text = NULL;
