@@ -25,11 +25,6 @@
 #define SORT_LIMIT_PIXELS (1 << 19)
 #endif
 
-static inline uint32_t pack(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
 /* The 8 bits of v spread to every third bit (bit i to bit 3i). */
 static inline uint32_t spread3(uint32_t v)
 {
