@@ -459,19 +459,21 @@ void kq_histogram_indices(const kq_histogram *h, const unsigned char *rgb,
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, kq_label *labels)
 {
-    if (h->table && h->byte_labels) {
+    if (!h->table) {
+        for (size_t i = begin; i < end; i++)
+            labels[i - begin] = (kq_label)h->label_of[h->pixel_index[i]];
+        return;
+    }
+    if (h->byte_labels) {
         table_byte_labels(h, rgb, begin, end, labels);
         return;
     }
-    uint32_t entry[CODE_BLOCK];
+    uint32_t entry[CODE_BLOCK]; /* 32-bit entries, narrowed a block at a time */
     for (size_t b = begin; b < end; b += CODE_BLOCK) {
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
-        if (h->table)
-            table_entries(h, rgb, b, b + m, entry);
+        table_entries(h, rgb, b, b + m, entry);
         for (size_t i = 0; i < m; i++)
-            labels[b - begin + i] =
-                h->table ? (kq_label)entry[i]
-                         : (kq_label)h->label_of[h->pixel_index[b + i]];
+            labels[b - begin + i] = (kq_label)entry[i];
     }
 }
 
