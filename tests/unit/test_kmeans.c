@@ -331,7 +331,7 @@ static void bounded_and_plain_loops_agree(void **state)
 {
     (void)state;
     kq_image img = synthetic_image(200, 150, 3, 40);
-    const int ks[] = {2, 3, 8, 20, 64, 100};
+    const int ks[] = {2, 3, 8, 20, 64, 100, 256};
     for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
         kq_kmeans_params p = params_k(ks[t]);
         kq_kmeans_result a;
