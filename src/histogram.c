@@ -432,17 +432,23 @@ static void table_entries(const kq_histogram *h, const unsigned char *rgb,
     }
 }
 
-/* The byte labels (k <= 256) of pixels begin..end-1. */
-static void table_byte_labels(const kq_histogram *h, const unsigned char *rgb,
-                              size_t begin, size_t end, kq_label *labels)
+/* The labels of pixels begin..end-1 from the relabelled table: its bytes
+ * (k <= 256) or its 32-bit entries, a block of codes at a time. */
+static void table_labels(const kq_histogram *h, const unsigned char *rgb,
+                         size_t begin, size_t end, kq_label *labels)
 {
     const unsigned char *bytes = (const unsigned char *)h->table;
     uint32_t code[CODE_BLOCK];
     for (size_t b = begin; b < end; b += CODE_BLOCK) {
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+        kq_label *out = labels + (b - begin);
         block_codes(h, rgb, b, m, code);
-        for (size_t i = 0; i < m; i++)
-            labels[b - begin + i] = bytes[code[i]];
+        if (h->byte_labels)
+            for (size_t i = 0; i < m; i++)
+                out[i] = bytes[code[i]];
+        else
+            for (size_t i = 0; i < m; i++)
+                out[i] = (kq_label)h->table[code[i]];
     }
 }
 
@@ -464,17 +470,7 @@ void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
             labels[i - begin] = (kq_label)h->label_of[h->pixel_index[i]];
         return;
     }
-    if (h->byte_labels) {
-        table_byte_labels(h, rgb, begin, end, labels);
-        return;
-    }
-    uint32_t entry[CODE_BLOCK]; /* 32-bit entries, narrowed a block at a time */
-    for (size_t b = begin; b < end; b += CODE_BLOCK) {
-        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
-        table_entries(h, rgb, b, b + m, entry);
-        for (size_t i = 0; i < m; i++)
-            labels[b - begin + i] = (kq_label)entry[i];
-    }
+    table_labels(h, rgb, begin, end, labels);
 }
 
 /* ---- perf: counting while the image decodes ----
