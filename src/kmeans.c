@@ -46,7 +46,12 @@
 #define MAX_PARTIALS ((size_t)1 << 21) /* chunks x k partial sums at most */
 #define BLOCK 64          /* points per pruning box in seeding; divides CHUNK */
 #define BOUNDS_STEP 256   /* points per bounds pass in Hamerly's loop */
-#define BATCH 64          /* points gathered for one bounded full scan */
+#define BATCH 64          /* points per full scan of contiguous or drift
+                             points, and per run of arrivals (apply_scan) */
+#define SCAN_BATCH 512    /* failing points gathered for one scan in
+                             Hamerly's loop: the neighbour kernel walks
+                             those of one own centre together (nearest.c),
+                             so more points fill more of its lanes */
 #define LABEL_TASK 65536  /* pixels per task when mapping labels */
 #define PARALLEL_WORK ((size_t)1 << 18) /* points x k below which threads
                              cost more in wake-ups than they save */
@@ -105,6 +110,7 @@
 #define MAX_TRIALS 16     /* k-means++ candidates per centre, 2 + ln k:
                              10 at KQ_MAX_CLUSTERS */
 _Static_assert(KQ_MAX_CLUSTERS <= 1000000, "2 + ln k must fit MAX_TRIALS");
+_Static_assert(SCAN_BATCH % BATCH == 0, "apply_scan's runs end at BATCH");
 
 /* ---- points: the distinct colours (or the raw samples) ---- */
 
@@ -543,8 +549,8 @@ static void add_colour(double *delta_sums, double *delta_w, int32_t j,
 
 /* What a full scan found for a run of points (the kernel's outputs). */
 typedef struct {
-    int32_t lab[BATCH];
-    float best[BATCH], second[BATCH];
+    int32_t lab[SCAN_BATCH];
+    float best[SCAN_BATCH], second[SCAN_BATCH];
 } scan_out;
 
 /* The bounds of the scanned points in a loop of its own, which the
@@ -564,7 +570,7 @@ static void bounds_of_scan(const scan_out *s, size_t m, double *up,
 static void renew_bounds(engine *e, const size_t *idx, size_t i0, size_t m,
                          const scan_out *s)
 {
-    double up[BATCH], lo[BATCH];
+    double up[SCAN_BATCH], lo[SCAN_BATCH];
     bounds_of_scan(s, m, up, lo);
     for (size_t q = 0; q < m; q++) {
         size_t i = idx ? idx[q] : i0 + q;
@@ -579,7 +585,9 @@ static void renew_bounds(engine *e, const size_t *idx, size_t i0, size_t m,
 
 /* Applies a full scan of the points idx[0..m-1] (idx NULL: i0..i0+m-1):
  * moves the changed labels, renews the bounds (Hamerly) or keys (drift;
- * see below); returns how many changed label. */
+ * see below); returns how many changed label. Runs of arrivals end at
+ * every BATCH points, so the sums of float samples are added in the same
+ * order whatever the number of points a scan took. */
 static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
                          const scan_out *s, double *delta_sums,
                          double *delta_w)
@@ -588,6 +596,11 @@ static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
     int32_t run_to = -1;
     size_t changed = 0;
     for (size_t q = 0; q < m; q++) {
+        if (q % BATCH == 0) {
+            add_colour(delta_sums, delta_w, run_to, run);
+            run = (weighted_colour){0, 0, 0, 0};
+            run_to = -1;
+        }
         size_t i = idx ? idx[q] : i0 + q;
         int32_t to = s->lab[q];
         if (e->label[i] == to)
@@ -615,12 +628,12 @@ static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
     return changed;
 }
 
-/* Full scans of the points idx[0..m-1] (gathered so the kernel sees
- * contiguous arrays) for the bounded loops. */
+/* Full scans of the points idx[0..m-1], m <= SCAN_BATCH (gathered so the
+ * kernel sees contiguous arrays), for the bounded loops. */
 static size_t scan_points(engine *e, const size_t *idx, size_t m,
                           double *delta_sums, double *delta_w)
 {
-    float x[BATCH], y[BATCH], z[BATCH];
+    float x[SCAN_BATCH], y[SCAN_BATCH], z[SCAN_BATCH];
     scan_out s;
     for (size_t q = 0; q < m; q++) {
         x[q] = e->p->x[idx[q]];
@@ -628,8 +641,8 @@ static size_t scan_points(engine *e, const size_t *idx, size_t m,
         z[q] = e->p->z[idx[q]];
     }
     if (e->assign_mode == ASSIGN_BOUNDED && e->nb.order) {
-        int32_t own[BATCH];
-        double up[BATCH];
+        int32_t own[SCAN_BATCH];
+        double up[SCAN_BATCH];
         for (size_t q = 0; q < m; q++) {
             own[q] = e->label[idx[q]];
             up[q] = e->upper[idx[q]];
@@ -670,11 +683,11 @@ static size_t assign_range_guided(engine *e, size_t b, size_t end,
 {
     const kq_points_f *p = e->p;
     scan_out s;
-    int32_t own[BATCH];
-    double up[BATCH];
+    int32_t own[SCAN_BATCH];
+    double up[SCAN_BATCH];
     size_t changed = 0;
-    for (size_t i0 = b; i0 < end; i0 += BATCH) {
-        size_t m = end - i0 < BATCH ? end - i0 : BATCH;
+    for (size_t i0 = b; i0 < end; i0 += SCAN_BATCH) {
+        size_t m = end - i0 < SCAN_BATCH ? end - i0 : SCAN_BATCH;
         for (size_t q = 0; q < m; q++) {
             size_t i = i0 + q;
             int32_t j = e->cell_label[e->cell_of[i]];
@@ -700,13 +713,13 @@ static size_t assign_range_bounded(engine *e, size_t b, size_t end,
                            e->max_delta_at, e->near_delta, e->far_floor,
                            *e->p, centres_view(e, e->k)};
     uint32_t fail[BOUNDS_STEP];
-    size_t idx[BATCH], m = 0, changed = 0;
+    size_t idx[SCAN_BATCH], m = 0, changed = 0;
     for (size_t s0 = b; s0 < end; s0 += BOUNDS_STEP) {
         size_t s1 = s0 + BOUNDS_STEP < end ? s0 + BOUNDS_STEP : end;
         size_t n_fail = e->kern.bounds(&args, s0, s1, fail);
         for (size_t f = 0; f < n_fail; f++) {
             idx[m++] = fail[f];
-            if (m == BATCH) {
+            if (m == SCAN_BATCH) {
                 changed += scan_points(e, idx, m, delta_sums, delta_w);
                 m = 0;
             }

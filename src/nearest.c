@@ -7,6 +7,7 @@
 #include "kq_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 static inline float sq_dist_f(float x, float y, float z, float cx, float cy,
                               float cz)
@@ -358,15 +359,225 @@ AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
     join_near_lanes(best, second, lab, label, best_out, second_out);
 }
 
+/* ---- neighbour scans of points that share their own centre ----
+ * Rescans come in runs of one own centre (the points are Z-ordered and a
+ * cluster is a compact region of them). Such points walk their centre's
+ * list together, one point per lane: each centre is a broadcast, and no
+ * lanes are joined, where near_one_avx2 joins 8 lanes for every point. A
+ * lane may scan groups its point alone would have skipped; every centre
+ * there is farther than that point's second nearest (the floor test), so
+ * it changes neither the label, the best nor the second. */
+
+enum { NEAR_PIECE = 1024, /* points ordered by own centre at a time */
+       NEAR_LANES_MIN = 2 /* points of one centre worth a lane walk */ };
+
+/* take_near in 8 lanes, with its very comparisons. */
+AVX2 static inline void take_near8(__m256 d, __m256i j, __m256 *best,
+                                   __m256 *second, __m256i *lab)
+{
+    __m256 lt = _mm256_cmp_ps(d, *best, _CMP_LT_OQ);
+    *second = _mm256_min_ps(_mm256_blendv_ps(d, *best, lt), *second);
+    __m256 tie = _mm256_and_ps(_mm256_cmp_ps(d, *best, _CMP_EQ_OQ),
+                               _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j)));
+    __m256 closer = _mm256_or_ps(lt, tie);
+    *best = _mm256_blendv_ps(*best, d, closer);
+    *lab = _mm256_blendv_epi8(*lab, j, _mm256_castps_si256(closer));
+}
+
+/* kq_upper_root of 4 squared distances. */
+AVX2 static inline __m256d upper_root4(__m128 sq)
+{
+    __m256d root = _mm256_cvtps_pd(_mm_sqrt_ps(sq));
+    return _mm256_add_pd(_mm256_mul_pd(root, _mm256_set1_pd(1.0 + KQ_SLACK_REL)),
+                         _mm256_set1_pd(KQ_SLACK_ABS));
+}
+
+/* kq_upper_root of the 8 lanes' squares (lanes 0-3, then 4-7). */
+AVX2 static inline void upper_roots8(__m256 sq, __m256d root[2])
+{
+    root[0] = upper_root4(_mm256_castps256_ps128(sq));
+    root[1] = upper_root4(_mm256_extractf128_ps(sq, 1));
+}
+
+/* rest_is_farther for all 8 lanes, given their upper_roots8. */
+AVX2 static inline bool lanes_rest_farther(double floor_g, const __m256d up[2],
+                                           const __m256d root[2])
+{
+    __m256d f = _mm256_set1_pd(floor_g);
+    __m256d lo = _mm256_cmp_pd(_mm256_sub_pd(f, up[0]), root[0], _CMP_GT_OQ);
+    __m256d hi = _mm256_cmp_pd(_mm256_sub_pd(f, up[1]), root[1], _CMP_GT_OQ);
+    return _mm256_movemask_pd(_mm256_and_pd(lo, hi)) == 0xF;
+}
+
+/* The two smallest of a lane's (best, second) pairs from two chains,
+ * the lower index winning a tie for the best: the pair of the union. */
+AVX2 static inline void join_chains(__m256 b1, __m256 s1, __m256i j1,
+                                    __m256 *best, __m256 *second,
+                                    __m256i *lab)
+{
+    __m256 take = _mm256_or_ps(
+        _mm256_cmp_ps(b1, *best, _CMP_LT_OQ),
+        _mm256_and_ps(_mm256_cmp_ps(b1, *best, _CMP_EQ_OQ),
+                      _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j1))));
+    __m256 other = _mm256_max_ps(*best, b1);
+    *second = _mm256_min_ps(_mm256_min_ps(*second, s1), other);
+    *best = _mm256_min_ps(*best, b1);
+    *lab = _mm256_blendv_epi8(*lab, j1, _mm256_castps_si256(take));
+}
+
+/* take_near8 of centre r of the lists. */
+AVX2 static inline void take_row8(const kq_neighbours *nb, size_t r,
+                                  __m256 px, __m256 py, __m256 pz,
+                                  __m256 *best, __m256 *second, __m256i *lab)
+{
+    __m256 d = sq_dist8(px, py, pz, _mm256_broadcast_ss(nb->x + r),
+                        _mm256_broadcast_ss(nb->y + r),
+                        _mm256_broadcast_ss(nb->z + r));
+    take_near8(d, _mm256_set1_epi32(nb->order[r]), best, second, lab);
+}
+
+/* take_row8 of the centres of group g, even ones into one chain and odd
+ * ones into another: one chain's compare-and-blend per centre would be
+ * the walk's critical path. */
+AVX2 static inline void take_group8(const kq_neighbours *nb, size_t r0,
+                                    __m256 px, __m256 py, __m256 pz,
+                                    __m256 *best, __m256 *second,
+                                    __m256i *lab, __m256 *b1, __m256 *s1,
+                                    __m256i *j1)
+{
+    for (size_t r = r0; r < r0 + KQ_NB_GROUP; r += 2) {
+        take_row8(nb, r, px, py, pz, best, second, lab);
+        take_row8(nb, r + 1, px, py, pz, b1, s1, j1);
+    }
+}
+
+/* near_one for the 8 points in lanes, all of own centre a. The floor
+ * test takes each lane's second after the first group: a larger second
+ * than the running one stops no earlier, and it saves a root per group. */
+AVX2 static void near_lanes8(const kq_neighbours *nb, int32_t a, __m256 px,
+                             __m256 py, __m256 pz, const __m256d up[2],
+                             __m256 *best, __m256 *second, __m256i *lab)
+{
+    int groups = nb->stride / KQ_NB_GROUP;
+    size_t row = (size_t)a * (size_t)nb->stride;
+    const double *floor = nb->floor + (size_t)a * (size_t)groups;
+    __m256 inf = _mm256_set1_ps(INFINITY), b1 = inf, s1 = inf;
+    __m256i j1 = _mm256_set1_epi32(INT32_MAX);
+    *best = *second = inf;
+    *lab = j1;
+    take_group8(nb, row, px, py, pz, best, second, lab, &b1, &s1, &j1);
+    __m256d root[2];
+    upper_roots8(_mm256_min_ps(_mm256_min_ps(*second, s1),
+                               _mm256_max_ps(*best, b1)), root);
+    for (int g = 1; g < groups && !lanes_rest_farther(floor[g], up, root); g++)
+        take_group8(nb, row + (size_t)g * KQ_NB_GROUP, px, py, pz, best,
+                    second, lab, &b1, &s1, &j1);
+    join_chains(b1, s1, j1, best, second, lab);
+}
+
+/* The points perm[0..len-1] (len 1..8, all of own centre a) in lanes;
+ * lanes past len repeat the last point and are not stored. */
+AVX2 static void near_lanes_of(const kq_neighbours *nb, const float *x,
+                               const float *y, const float *z, int32_t a,
+                               const double *upper, const uint32_t *perm,
+                               size_t len, int32_t *label, float *best,
+                               float *second)
+{
+    int32_t at[8];
+    for (size_t l = 0; l < 8; l++)
+        at[l] = (int32_t)perm[l < len ? l : len - 1];
+    __m256i iv = _mm256_loadu_si256((const __m256i *)at);
+    __m256d up[2] = {
+        _mm256_i32gather_pd(upper, _mm256_castsi256_si128(iv), 8),
+        _mm256_i32gather_pd(upper, _mm256_extracti128_si256(iv, 1), 8)};
+    __m256 b, s;
+    __m256i j;
+    near_lanes8(nb, a, _mm256_i32gather_ps(x, iv, 4),
+                _mm256_i32gather_ps(y, iv, 4), _mm256_i32gather_ps(z, iv, 4),
+                up, &b, &s, &j);
+    float bl[8], sl[8];
+    int32_t jl[8];
+    _mm256_storeu_ps(bl, b);
+    _mm256_storeu_ps(sl, s);
+    _mm256_storeu_si256((__m256i *)jl, j);
+    for (size_t l = 0; l < len; l++) {
+        label[perm[l]] = jl[l];
+        best[perm[l]] = bl[l];
+        second[perm[l]] = sl[l];
+    }
+}
+
+/* The end of the run of own[q] from q on. */
+static size_t run_end(const int32_t *own, size_t m, size_t q)
+{
+    size_t end = q + 1;
+    while (end < m && own[end] == own[q])
+        end++;
+    return end;
+}
+
+/* perm: 0..m-1 ordered by own centre, stably: a counting sort that counts
+ * and places whole runs (points come in runs of a centre; one count per
+ * point would chain each increment on the last through memory). */
+static void order_by_own(const int32_t *own, size_t m, int k, uint32_t *perm)
+{
+    uint32_t start[KQ_NB_MAX_K + 1];
+    memset(start, 0, sizeof(uint32_t) * ((size_t)k + 1));
+    for (size_t q = 0, end; q < m; q = end) {
+        end = run_end(own, m, q);
+        start[own[q] + 1] += (uint32_t)(end - q);
+    }
+    for (int j = 0; j < k; j++)
+        start[j + 1] += start[j];
+    for (size_t q = 0, end; q < m; q = end) {
+        end = run_end(own, m, q);
+        uint32_t at = start[own[q]];
+        start[own[q]] += (uint32_t)(end - q);
+        for (size_t r = q; r < end; r++)
+            perm[at++] = (uint32_t)r;
+    }
+}
+
+/* Up to NEAR_PIECE points: each run of one own centre in lanes of 8,
+ * a last point alone as near_one_avx2. */
+AVX2 static void near_piece_avx2(const float *x, const float *y,
+                                 const float *z, const int32_t *own,
+                                 const double *upper, size_t m,
+                                 const kq_neighbours *nb, int32_t *label,
+                                 float *best, float *second)
+{
+    uint32_t perm[NEAR_PIECE];
+    order_by_own(own, m, nb->k, perm);
+    for (size_t r = 0; r < m;) {
+        int32_t a = own[perm[r]];
+        size_t end = r + 1;
+        while (end < m && own[perm[end]] == a)
+            end++;
+        while (r + NEAR_LANES_MIN <= end) {
+            size_t len = end - r < 8 ? end - r : 8;
+            near_lanes_of(nb, x, y, z, a, upper, perm + r, len, label, best,
+                          second);
+            r += len;
+        }
+        for (; r < end; r++) {
+            size_t q = perm[r];
+            near_one_avx2(nb, x[q], y[q], z[q], a, upper[q], &label[q],
+                          &best[q], &second[q]);
+        }
+    }
+}
+
 AVX2 static void nearest_near_avx2(const float *x, const float *y,
                                    const float *z, const int32_t *own,
                                    const double *upper, size_t m,
                                    const kq_neighbours *nb, int32_t *label,
                                    float *best, float *second)
 {
-    for (size_t q = 0; q < m; q++)
-        near_one_avx2(nb, x[q], y[q], z[q], own[q], upper[q], &label[q],
-                      &best[q], &second[q]);
+    for (size_t q = 0; q < m; q += NEAR_PIECE) {
+        size_t n = m - q < NEAR_PIECE ? m - q : NEAR_PIECE;
+        near_piece_avx2(x + q, y + q, z + q, own + q, upper + q, n, nb,
+                        label + q, best + q, second + q);
+    }
 }
 
 /* min(dist, |p - cand|^2) for 8 points at i (min_ps returns the second

@@ -163,9 +163,18 @@ static void near_scans_match_full_scans(void **state)
     kq_kernels simd, portable;
     kq_kernels_select(&simd, true);
     kq_kernels_select(&portable, false);
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < N; i++) {
-            own[i] = pass == 0 ? lab[i] : (int32_t)(lcg(&s) % K);
+    int32_t run_own = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        for (int i = 0, run = 0; i < N; i++) {
+            /* pass 2: runs of 1 to 20 points of one own centre, which
+             * the AVX2 kernel walks in lanes of 8 (full, partial, alone) */
+            if (pass == 2 && run-- == 0) {
+                run = (int)(lcg(&s) % 20);
+                run_own = (int32_t)(lcg(&s) % K);
+            }
+            own[i] = pass == 0   ? lab[i]
+                     : pass == 1 ? (int32_t)(lcg(&s) % K)
+                                 : run_own;
             upper[i] = kq_upper_root(kq_sq_dist_f(x[i], y[i], z[i],
                                                   cx[own[i]], cy[own[i]],
                                                   cz[own[i]]));
