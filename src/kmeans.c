@@ -628,18 +628,63 @@ static size_t apply_scan(engine *e, const size_t *idx, size_t i0, size_t m,
     return changed;
 }
 
-/* Full scans of the points idx[0..m-1], m <= SCAN_BATCH (gathered so the
- * kernel sees contiguous arrays), for the bounded loops. */
+/* perm: 0..m-1 ordered by own[q], stably (a counting sort; k is at most
+ * KQ_NB_MAX_K where there are neighbour lists). */
+static void order_by_own(const int32_t *own, size_t m, int k, uint32_t *perm)
+{
+    uint32_t start[KQ_NB_MAX_K + 1];
+    memset(start, 0, sizeof(uint32_t) * ((size_t)k + 1));
+    for (size_t q = 0; q < m; q++)
+        start[own[q] + 1]++;
+    for (int j = 0; j < k; j++)
+        start[j + 1] += start[j];
+    for (size_t q = 0; q < m; q++)
+        perm[start[own[q]]++] = (uint32_t)q;
+}
+
+/* Neighbour scans of the points idx[0..m-1], m <= SCAN_BATCH, each within
+ * up[q] of its own centre own[q]; results in s, in the points' order.
+ * The kernel gets them gathered and grouped by own centre: it walks the
+ * points of one centre together (nearest.c), and a point's results do not
+ * depend on its neighbours in the batch. */
+static void scan_near(engine *e, const size_t *idx, const int32_t *own,
+                      const double *up, size_t m, scan_out *s)
+{
+    if (m == 0)
+        return;
+    uint32_t perm[SCAN_BATCH];
+    struct {
+        float x[SCAN_BATCH], y[SCAN_BATCH], z[SCAN_BATCH];
+        int32_t own[SCAN_BATCH];
+        double up[SCAN_BATCH];
+    } g; /* the points in perm's order */
+    scan_out r;
+    order_by_own(own, m, e->k, perm);
+    size_t q = 0;
+    do { /* m >= 1: a do loop, or gcc 12 warns that g may be unset */
+        size_t i = idx[perm[q]];
+        g.x[q] = e->p->x[i];
+        g.y[q] = e->p->y[i];
+        g.z[q] = e->p->z[i];
+        g.own[q] = own[perm[q]];
+        g.up[q] = up[perm[q]];
+    } while (++q < m);
+    e->kern.nearest_near(g.x, g.y, g.z, g.own, g.up, m, &e->nb, r.lab,
+                         r.best, r.second);
+    for (q = 0; q < m; q++) {
+        s->lab[perm[q]] = r.lab[q];
+        s->best[perm[q]] = r.best[q];
+        s->second[perm[q]] = r.second[q];
+    }
+}
+
+/* Full scans of the points idx[0..m-1], m <= SCAN_BATCH, for the bounded
+ * loops: from the own centre's neighbour list where there is one, else
+ * of every centre (gathered so the kernel sees contiguous arrays). */
 static size_t scan_points(engine *e, const size_t *idx, size_t m,
                           double *delta_sums, double *delta_w)
 {
-    float x[SCAN_BATCH], y[SCAN_BATCH], z[SCAN_BATCH];
     scan_out s;
-    for (size_t q = 0; q < m; q++) {
-        x[q] = e->p->x[idx[q]];
-        y[q] = e->p->y[idx[q]];
-        z[q] = e->p->z[idx[q]];
-    }
     if (e->assign_mode == ASSIGN_BOUNDED && e->nb.order) {
         int32_t own[SCAN_BATCH];
         double up[SCAN_BATCH];
@@ -647,9 +692,14 @@ static size_t scan_points(engine *e, const size_t *idx, size_t m,
             own[q] = e->label[idx[q]];
             up[q] = e->upper[idx[q]];
         }
-        e->kern.nearest_near(x, y, z, own, up, m, &e->nb, s.lab, s.best,
-                             s.second);
+        scan_near(e, idx, own, up, m, &s);
     } else {
+        float x[SCAN_BATCH], y[SCAN_BATCH], z[SCAN_BATCH];
+        for (size_t q = 0; q < m; q++) {
+            x[q] = e->p->x[idx[q]];
+            y[q] = e->p->y[idx[q]];
+            z[q] = e->p->z[idx[q]];
+        }
         kq_points_f batch = {x, y, z, NULL, m};
         kq_centres_f c = centres_view(e, e->k);
         e->kern.nearest(&batch, 0, m, &c, s.lab, s.best, s.second);
@@ -683,6 +733,7 @@ static size_t assign_range_guided(engine *e, size_t b, size_t end,
 {
     const kq_points_f *p = e->p;
     scan_out s;
+    size_t idx[SCAN_BATCH];
     int32_t own[SCAN_BATCH];
     double up[SCAN_BATCH];
     size_t changed = 0;
@@ -691,12 +742,12 @@ static size_t assign_range_guided(engine *e, size_t b, size_t end,
         for (size_t q = 0; q < m; q++) {
             size_t i = i0 + q;
             int32_t j = e->cell_label[e->cell_of[i]];
+            idx[q] = i;
             own[q] = j;
             up[q] = kq_upper_root(kq_sq_dist_f(p->x[i], p->y[i], p->z[i],
                                                e->cx[j], e->cy[j], e->cz[j]));
         }
-        e->kern.nearest_near(p->x + i0, p->y + i0, p->z + i0, own, up, m,
-                             &e->nb, s.lab, s.best, s.second);
+        scan_near(e, idx, own, up, m, &s);
         changed += apply_scan(e, NULL, i0, m, &s, delta_sums, delta_w);
     }
     return changed;

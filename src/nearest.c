@@ -360,16 +360,15 @@ AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
 }
 
 /* ---- neighbour scans of points that share their own centre ----
- * Rescans come in runs of one own centre (the points are Z-ordered and a
- * cluster is a compact region of them). Such points walk their centre's
- * list together, one point per lane: each centre is a broadcast, and no
- * lanes are joined, where near_one_avx2 joins 8 lanes for every point. A
- * lane may scan groups its point alone would have skipped; every centre
- * there is farther than that point's second nearest (the floor test), so
- * it changes neither the label, the best nor the second. */
+ * Rescans come grouped by own centre (kmeans.c orders them so). A run of
+ * points of one centre walks its list together, one point per lane: each
+ * centre is a broadcast, and no lanes are joined, where near_one_avx2
+ * joins 8 lanes for every point. A lane may scan groups its point alone
+ * would have skipped; every centre there is farther than that point's
+ * second nearest (the floor test), so it changes neither the label, the
+ * best nor the second. */
 
-enum { NEAR_PIECE = 1024, /* points ordered by own centre at a time */
-       NEAR_LANES_MIN = 2 /* points of one centre worth a lane walk */ };
+enum { NEAR_LANES_MIN = 2 /* points of one centre worth a lane walk */ };
 
 /* take_near in 8 lanes, with its very comparisons. */
 AVX2 static inline void take_near8(__m256 d, __m256i j, __m256 *best,
@@ -436,7 +435,7 @@ AVX2 static inline void take_row8(const kq_neighbours *nb, size_t r,
     take_near8(d, _mm256_set1_epi32(nb->order[r]), best, second, lab);
 }
 
-/* take_row8 of the centres of group g, even ones into one chain and odd
+/* take_row8 of the centres of a group, even ones into one chain and odd
  * ones into another: one chain's compare-and-blend per centre would be
  * the walk's critical path. */
 AVX2 static inline void take_group8(const kq_neighbours *nb, size_t r0,
@@ -475,108 +474,66 @@ AVX2 static void near_lanes8(const kq_neighbours *nb, int32_t a, __m256 px,
     join_chains(b1, s1, j1, best, second, lab);
 }
 
-/* The points perm[0..len-1] (len 1..8, all of own centre a) in lanes;
- * lanes past len repeat the last point and are not stored. */
-AVX2 static void near_lanes_of(const kq_neighbours *nb, const float *x,
+/* The points q..q+len-1 (len 1..8, all of own centre a) in lanes; lanes
+ * past len repeat the last point and are not stored. */
+AVX2 static void near_lanes_at(const kq_neighbours *nb, const float *x,
                                const float *y, const float *z, int32_t a,
-                               const double *upper, const uint32_t *perm,
-                               size_t len, int32_t *label, float *best,
-                               float *second)
+                               const double *upper, size_t q, size_t len,
+                               int32_t *label, float *best, float *second)
 {
-    int32_t at[8];
-    for (size_t l = 0; l < 8; l++)
-        at[l] = (int32_t)perm[l < len ? l : len - 1];
-    __m256i iv = _mm256_loadu_si256((const __m256i *)at);
-    __m256d up[2] = {
-        _mm256_i32gather_pd(upper, _mm256_castsi256_si128(iv), 8),
-        _mm256_i32gather_pd(upper, _mm256_extracti128_si256(iv, 1), 8)};
+    float tx[8], ty[8], tz[8];
+    double tu[8];
+    const float *px = x + q, *py = y + q, *pz = z + q;
+    const double *pu = upper + q;
+    if (len < 8) {
+        for (size_t l = 0; l < 8; l++) {
+            size_t at = l < len ? l : len - 1;
+            tx[l] = px[at];
+            ty[l] = py[at];
+            tz[l] = pz[at];
+            tu[l] = pu[at];
+        }
+        px = tx;
+        py = ty;
+        pz = tz;
+        pu = tu;
+    }
+    __m256d up[2] = {_mm256_loadu_pd(pu), _mm256_loadu_pd(pu + 4)};
     __m256 b, s;
     __m256i j;
-    near_lanes8(nb, a, _mm256_i32gather_ps(x, iv, 4),
-                _mm256_i32gather_ps(y, iv, 4), _mm256_i32gather_ps(z, iv, 4),
-                up, &b, &s, &j);
+    near_lanes8(nb, a, _mm256_loadu_ps(px), _mm256_loadu_ps(py),
+                _mm256_loadu_ps(pz), up, &b, &s, &j);
     float bl[8], sl[8];
     int32_t jl[8];
     _mm256_storeu_ps(bl, b);
     _mm256_storeu_ps(sl, s);
     _mm256_storeu_si256((__m256i *)jl, j);
-    for (size_t l = 0; l < len; l++) {
-        label[perm[l]] = jl[l];
-        best[perm[l]] = bl[l];
-        second[perm[l]] = sl[l];
-    }
+    memcpy(label + q, jl, sizeof(int32_t) * len);
+    memcpy(best + q, bl, sizeof(float) * len);
+    memcpy(second + q, sl, sizeof(float) * len);
 }
 
-/* The end of the run of own[q] from q on. */
-static size_t run_end(const int32_t *own, size_t m, size_t q)
-{
-    size_t end = q + 1;
-    while (end < m && own[end] == own[q])
-        end++;
-    return end;
-}
-
-/* perm: 0..m-1 ordered by own centre, stably: a counting sort that counts
- * and places whole runs (points come in runs of a centre; one count per
- * point would chain each increment on the last through memory). */
-static void order_by_own(const int32_t *own, size_t m, int k, uint32_t *perm)
-{
-    uint32_t start[KQ_NB_MAX_K + 1];
-    memset(start, 0, sizeof(uint32_t) * ((size_t)k + 1));
-    for (size_t q = 0, end; q < m; q = end) {
-        end = run_end(own, m, q);
-        start[own[q] + 1] += (uint32_t)(end - q);
-    }
-    for (int j = 0; j < k; j++)
-        start[j + 1] += start[j];
-    for (size_t q = 0, end; q < m; q = end) {
-        end = run_end(own, m, q);
-        uint32_t at = start[own[q]];
-        start[own[q]] += (uint32_t)(end - q);
-        for (size_t r = q; r < end; r++)
-            perm[at++] = (uint32_t)r;
-    }
-}
-
-/* Up to NEAR_PIECE points: each run of one own centre in lanes of 8,
- * a last point alone as near_one_avx2. */
-AVX2 static void near_piece_avx2(const float *x, const float *y,
-                                 const float *z, const int32_t *own,
-                                 const double *upper, size_t m,
-                                 const kq_neighbours *nb, int32_t *label,
-                                 float *best, float *second)
-{
-    uint32_t perm[NEAR_PIECE];
-    order_by_own(own, m, nb->k, perm);
-    for (size_t r = 0; r < m;) {
-        int32_t a = own[perm[r]];
-        size_t end = r + 1;
-        while (end < m && own[perm[end]] == a)
-            end++;
-        while (r + NEAR_LANES_MIN <= end) {
-            size_t len = end - r < 8 ? end - r : 8;
-            near_lanes_of(nb, x, y, z, a, upper, perm + r, len, label, best,
-                          second);
-            r += len;
-        }
-        for (; r < end; r++) {
-            size_t q = perm[r];
-            near_one_avx2(nb, x[q], y[q], z[q], a, upper[q], &label[q],
-                          &best[q], &second[q]);
-        }
-    }
-}
-
+/* Each run of one own centre in lanes of 8; a run's last point alone as
+ * near_one_avx2. */
 AVX2 static void nearest_near_avx2(const float *x, const float *y,
                                    const float *z, const int32_t *own,
                                    const double *upper, size_t m,
                                    const kq_neighbours *nb, int32_t *label,
                                    float *best, float *second)
 {
-    for (size_t q = 0; q < m; q += NEAR_PIECE) {
-        size_t n = m - q < NEAR_PIECE ? m - q : NEAR_PIECE;
-        near_piece_avx2(x + q, y + q, z + q, own + q, upper + q, n, nb,
-                        label + q, best + q, second + q);
+    for (size_t q = 0; q < m;) {
+        size_t end = q + 1;
+        while (end < m && own[end] == own[q])
+            end++;
+        while (q + NEAR_LANES_MIN <= end) {
+            size_t len = end - q < 8 ? end - q : 8;
+            near_lanes_at(nb, x, y, z, own[q], upper, q, len, label, best,
+                          second);
+            q += len;
+        }
+        for (; q < end; q++)
+            near_one_avx2(nb, x[q], y[q], z[q], own[q], upper[q], &label[q],
+                          &best[q], &second[q]);
     }
 }
 
