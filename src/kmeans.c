@@ -663,6 +663,9 @@ static void scan_near(engine *e, const size_t *idx, const int32_t *own,
     size_t q = 0;
     do { /* m >= 1: a do loop, or gcc 12 warns that g may be unset */
         size_t i = idx[perm[q]];
+        /* apply_scan reads the weight of those that change label: without
+         * this its load missed the cache (a fifth of the rescans' loop) */
+        __builtin_prefetch(e->p->w + i);
         g.x[q] = e->p->x[i];
         g.y[q] = e->p->y[i];
         g.z[q] = e->p->z[i];
