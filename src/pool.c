@@ -9,9 +9,17 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KQ_POOL_MAX_THREADS 256
+/* Between jobs the workers, and the caller waiting for them, first poll
+ * for this long before they sleep on a condition variable: Lloyd and the
+ * seeding run jobs back to back (12 MP, k=256: about 900 in a fit, many
+ * of them tens of microseconds long), and a sleep and wake-up each time
+ * cost about as much as the job. Only while a pool has no more threads
+ * than cores (spinning on a shared core would only slow the others). */
+#define SPIN_NS 50000
 
 struct kq_pool {
     int threads;             /* including the caller */
@@ -19,9 +27,10 @@ struct kq_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;     /* a new job or shutdown */
     pthread_cond_t done;     /* the last worker finished the job */
-    unsigned long generation;
-    int busy;                /* workers still inside the current job */
+    atomic_ulong generation; /* bumped under lock for each job */
+    atomic_int busy;         /* workers still inside the current job */
     bool stop;
+    bool spin;               /* threads <= cores: poll before sleeping */
     kq_task_fn fn;
     void *ctx;
     size_t n_tasks;
@@ -38,25 +47,58 @@ static void claim_tasks(kq_pool *pool)
     }
 }
 
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Polls until done(pool, arg) or SPIN_NS have passed (the caller then
+ * sleeps under the lock, where the condition is checked again). */
+static void spin_until(kq_pool *pool, bool (*done)(kq_pool *, unsigned long),
+                       unsigned long arg)
+{
+    if (!pool->spin)
+        return;
+    long long until = now_ns() + SPIN_NS;
+    for (int i = 1; !done(pool, arg); i++)
+        if (i % 64 == 0 && now_ns() > until)
+            return;
+}
+
+static bool new_job(kq_pool *pool, unsigned long seen)
+{
+    return atomic_load(&pool->generation) != seen;
+}
+
+static bool workers_idle(kq_pool *pool, unsigned long unused)
+{
+    (void)unused;
+    return atomic_load(&pool->busy) == 0;
+}
+
 static void *worker_main(void *arg)
 {
     kq_pool *pool = arg;
     unsigned long seen = 0;
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (!pool->stop && pool->generation == seen)
-            pthread_cond_wait(&pool->wake, &pool->lock);
-        if (pool->stop)
-            break;
-        seen = pool->generation;
-        pthread_mutex_unlock(&pool->lock);
-        claim_tasks(pool);
+        spin_until(pool, new_job, seen);
         pthread_mutex_lock(&pool->lock);
-        if (--pool->busy == 0)
+        while (!pool->stop && atomic_load(&pool->generation) == seen)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        bool stop = pool->stop;
+        seen = atomic_load(&pool->generation);
+        pthread_mutex_unlock(&pool->lock);
+        if (stop)
+            return NULL;
+        claim_tasks(pool);
+        if (atomic_fetch_sub(&pool->busy, 1) == 1) {
+            pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
-    pthread_mutex_unlock(&pool->lock);
-    return NULL;
 }
 
 int kq_default_threads(void)
@@ -88,7 +130,10 @@ kq_status kq_pool_create(int threads, kq_pool **out)
     if (!pool)
         return KQ_ERR_NOMEM;
     pool->threads = threads;
+    pool->spin = threads <= kq_default_threads();
     atomic_init(&pool->next, 0);
+    atomic_init(&pool->generation, 0);
+    atomic_init(&pool->busy, 0);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -139,13 +184,14 @@ void kq_pool_run(kq_pool *pool, size_t n_tasks, kq_task_fn fn, void *ctx)
     pool->ctx = ctx;
     pool->n_tasks = n_tasks;
     atomic_store(&pool->next, 0);
-    pool->busy = pool->threads - 1;
-    pool->generation++;
+    atomic_store(&pool->busy, pool->threads - 1);
+    atomic_fetch_add(&pool->generation, 1); /* publishes the job */
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     claim_tasks(pool);
+    spin_until(pool, workers_idle, 0);
     pthread_mutex_lock(&pool->lock);
-    while (pool->busy > 0)
+    while (atomic_load(&pool->busy) > 0)
         pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
 }
