@@ -374,7 +374,8 @@ void kq_neighbours_update(kq_neighbours *nb, const kq_centres_f *c,
 /* For the m points (x, y, z)[q], each no farther than upper[q] from its
  * own centre own[q]: the same label, best and second as a full scan of
  * the centres (kq_nearest_fn), from the own centre's nearest neighbours
- * only. */
+ * only. The AVX2 kernel walks consecutive points of one own centre
+ * together, so callers hand them over grouped by it. */
 typedef void (*kq_nearest_near_fn)(const float *x, const float *y,
                                    const float *z, const int32_t *own,
                                    const double *upper, size_t m,
