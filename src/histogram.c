@@ -17,8 +17,12 @@
 #include <sys/mman.h>
 
 #define TABLE_SIZE ((size_t)1 << 24)
-#define CODE_BLOCK 64 /* pixels whose codes are found (and their table
-                         entries prefetched) before any is counted */
+#define CODE_BLOCK 256 /* pixels whose codes are found (and their table
+                          entries prefetched) before any is counted or
+                          looked up: more misses in flight at once (12 MP,
+                          k=256, against 64: k-means part median 0.228 ->
+                          0.217 s, whole fit 0.334 -> 0.314 s; 512 no
+                          better) */
 /* Below this many pixels sorting is cheaper than faulting in the table. */
 #define SORT_LIMIT ((size_t)SORT_LIMIT_PIXELS)
 #ifndef SORT_LIMIT_PIXELS
