@@ -316,6 +316,19 @@ AVX2 static void join_near_lanes(__m256 best_v, __m256 second_v, __m256i lab_v,
  * two of its distances bound the second nearest from above: lane 0 and
  * the nearest of the others. That bounds how many groups can matter;
  * they are scanned without further checks, and the lanes joined once. */
+/* take_near in 8 lanes, with its very comparisons. */
+AVX2 static inline void take_near8(__m256 d, __m256i j, __m256 *best,
+                                   __m256 *second, __m256i *lab)
+{
+    __m256 lt = _mm256_cmp_ps(d, *best, _CMP_LT_OQ);
+    *second = _mm256_min_ps(_mm256_blendv_ps(d, *best, lt), *second);
+    __m256 tie = _mm256_and_ps(_mm256_cmp_ps(d, *best, _CMP_EQ_OQ),
+                               _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j)));
+    __m256 closer = _mm256_or_ps(lt, tie);
+    *best = _mm256_blendv_ps(*best, d, closer);
+    *lab = _mm256_blendv_epi8(*lab, j, _mm256_castps_si256(closer));
+}
+
 AVX2 static inline void near_group_avx2(const kq_neighbours *nb, size_t r,
                                         __m256 px, __m256 py, __m256 pz,
                                         __m256 *best, __m256 *second,
@@ -323,13 +336,8 @@ AVX2 static inline void near_group_avx2(const kq_neighbours *nb, size_t r,
 {
     __m256 d = sq_dist8(px, py, pz, _mm256_loadu_ps(nb->x + r),
                         _mm256_loadu_ps(nb->y + r), _mm256_loadu_ps(nb->z + r));
-    __m256i j = _mm256_loadu_si256((const __m256i *)(nb->order + r));
-    __m256 tie = _mm256_and_ps(_mm256_cmp_ps(d, *best, _CMP_EQ_OQ),
-                               _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j)));
-    __m256 closer = _mm256_or_ps(_mm256_cmp_ps(d, *best, _CMP_LT_OQ), tie);
-    *second = _mm256_min_ps(_mm256_blendv_ps(d, *best, closer), *second);
-    *best = _mm256_blendv_ps(*best, d, closer);
-    *lab = _mm256_blendv_epi8(*lab, j, _mm256_castps_si256(closer));
+    take_near8(d, _mm256_loadu_si256((const __m256i *)(nb->order + r)), best,
+               second, lab);
 }
 
 AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
@@ -369,19 +377,6 @@ AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
  * best nor the second. */
 
 enum { NEAR_LANES_MIN = 2 /* points of one centre worth a lane walk */ };
-
-/* take_near in 8 lanes, with its very comparisons. */
-AVX2 static inline void take_near8(__m256 d, __m256i j, __m256 *best,
-                                   __m256 *second, __m256i *lab)
-{
-    __m256 lt = _mm256_cmp_ps(d, *best, _CMP_LT_OQ);
-    *second = _mm256_min_ps(_mm256_blendv_ps(d, *best, lt), *second);
-    __m256 tie = _mm256_and_ps(_mm256_cmp_ps(d, *best, _CMP_EQ_OQ),
-                               _mm256_castsi256_ps(_mm256_cmpgt_epi32(*lab, j)));
-    __m256 closer = _mm256_or_ps(lt, tie);
-    *best = _mm256_blendv_ps(*best, d, closer);
-    *lab = _mm256_blendv_epi8(*lab, j, _mm256_castps_si256(closer));
-}
 
 /* kq_upper_root of 4 squared distances. */
 AVX2 static inline __m256d upper_root4(__m128 sq)
@@ -651,11 +646,8 @@ AVX2 static inline __m256d tight_upper4(const kq_bounds_args *a, size_t i,
     __m128 dx = _mm_sub_ps(_mm_loadu_ps(p->x + i), centre_coord4(c->x, j, same));
     __m128 dy = _mm_sub_ps(_mm_loadu_ps(p->y + i), centre_coord4(c->y, j, same));
     __m128 dz = _mm_sub_ps(_mm_loadu_ps(p->z + i), centre_coord4(c->z, j, same));
-    __m128 sq = _mm_add_ps(_mm_add_ps(_mm_mul_ps(dx, dx), _mm_mul_ps(dy, dy)),
-                           _mm_mul_ps(dz, dz));
-    __m256d root = _mm256_cvtps_pd(_mm_sqrt_ps(sq));
-    return _mm256_add_pd(_mm256_mul_pd(root, _mm256_set1_pd(1.0 + KQ_SLACK_REL)),
-                         _mm256_set1_pd(KQ_SLACK_ABS));
+    return upper_root4(_mm_add_ps(
+        _mm_add_ps(_mm_mul_ps(dx, dx), _mm_mul_ps(dy, dy)), _mm_mul_ps(dz, dz)));
 }
 
 /* For each mask of 4 lanes, the set lanes in order (then zeros). */
