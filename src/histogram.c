@@ -5,8 +5,8 @@
  * the U colours weighted by their counts reaches the same fixed point as
  * k-means on all N pixels. Small images are counted by sorting the
  * colours' 24-bit Morton codes (cost ~N); large ones by a direct table of 2^24
- * counters (64 MiB, but only the touched pages are ever faulted in), which
- * then maps each colour back to its distinct index. */
+ * byte counters (16 MiB) and a bit per code that occurs, whose running
+ * counts then map each colour back to its distinct index. */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "kq_internal.h"
 
@@ -86,6 +86,8 @@ void kq_histogram_free(kq_histogram *h)
     free(h->pixel_index);
     free(h->label_of);
     free(h->table);
+    free(h->seen);
+    free(h->rank);
     memset(h, 0, sizeof *h);
 }
 
@@ -196,13 +198,22 @@ void kq_advise_huge_pages(void *p, size_t bytes)
  * result does not depend on it. */
 #define MAX_PARTS 2
 
+/* perf: the counters are bytes, 16 MiB where 32-bit ones took 64 MiB.
+ * The kernel zeroes every page of the table as it is first written, and
+ * a 12 MP photo touched 24 of the 32 huge pages of a 32-bit table: 40%
+ * of the counting's time (12 MP, k=256: peak memory 143 -> 103 MiB,
+ * 50 ms less kernel time; from a PNG, counted after the decode, the
+ * histogram 89.5 -> 77.8 ms). A byte that wraps to 0 puts its code on
+ * the part's carry list (each entry: 256 more pixels); a part wraps at
+ * most n / 256 times, so the lists never grow. */
 typedef struct {
     const unsigned char *rgb;
     size_t n;
     int parts;
-    uint32_t *table;
-    uint64_t *seen;           /* one bit per colour */
-    size_t found[MAX_PARTS];  /* distinct colours per part */
+    unsigned char *table;
+    uint64_t *seen;              /* one bit per colour */
+    uint32_t *carry[MAX_PARTS];  /* codes whose counter wrapped */
+    size_t n_carry[MAX_PARTS];
     kq_histogram *h;
 } table_job;
 
@@ -228,72 +239,108 @@ static size_t own_codes(const table_job *j, size_t p, size_t b, size_t m,
     return own;
 }
 
-/* Counts pixels begin..end-1 into part p; returns the colours new to it. */
-static size_t count_range(const table_job *j, size_t p, size_t begin,
-                          size_t end)
+/* Counts pixels begin..end-1 into part p. */
+static void count_range(table_job *j, size_t p, size_t begin, size_t end)
 {
-    uint32_t *t = j->table, code[CODE_BLOCK];
-    size_t u = 0;
+    unsigned char *t = j->table;
+    uint32_t code[CODE_BLOCK];
     for (size_t b = begin; b < end; b += CODE_BLOCK) {
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
         size_t own = own_codes(j, p, b, m, code);
         for (size_t q = 0; q < own; q++) {
             uint32_t c = code[q];
-            u += t[c]++ == 0;
+            if (++t[c] == 0)
+                j->carry[p][j->n_carry[p]++] = c;
             j->seen[c >> 6] |= (uint64_t)1 << (c & 63);
         }
     }
-    return u;
 }
 
 static void count_part(void *ctx, size_t p)
 {
     table_job *j = ctx;
-    j->found[p] = count_range(j, p, 0, j->n);
+    count_range(j, p, 0, j->n);
 }
 
-/* Numbers part p's colours in code order, after the earlier parts'. */
+/* The bits set in v (no popcnt instruction in the baseline x86-64). */
+static inline uint32_t bits_set(uint64_t v)
+{
+    v -= (v >> 1) & 0x5555555555555555ull;
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((v * 0x0101010101010101ull) >> 56);
+}
+
+/* The distinct index of the colour with Morton code c (table path): the
+ * colours are numbered in code order. */
+static inline uint32_t index_of_code(const kq_histogram *h, uint32_t c)
+{
+    uint64_t below = h->seen[c >> 6] & (((uint64_t)1 << (c & 63)) - 1);
+    return h->rank[c >> 6] + bits_set(below);
+}
+
+/* Part p's colours in code order, after the earlier parts', with their
+ * counts: the counter byte plus 256 per carry. */
 static void collect_part(void *ctx, size_t p)
 {
     table_job *j = ctx;
-    size_t at = 0, words = TABLE_SIZE / 64 / (size_t)j->parts;
-    for (size_t q = 0; q < p; q++)
-        at += j->found[q];
+    kq_histogram *h = j->h;
+    size_t words = TABLE_SIZE / 64 / (size_t)j->parts;
     for (size_t word = p * words; word < (p + 1) * words; word++) {
-        for (uint64_t bits = j->seen[word]; bits; bits &= bits - 1) {
+        size_t at = h->rank[word];
+        for (uint64_t bits = h->seen[word]; bits; bits &= bits - 1) {
             uint32_t c = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits));
-            j->h->colour[at] = unmorton(c);
-            j->h->count[at] = j->table[c];
-            j->table[c] = (uint32_t)at++;
+            h->colour[at] = unmorton(c);
+            h->count[at++] = j->table[c];
         }
+    }
+    for (size_t q = 0; q < j->n_carry[p]; q++)
+        h->count[index_of_code(h, j->carry[p][q])] += 256;
+}
+
+static void free_carries(table_job *j)
+{
+    for (int p = 0; p < MAX_PARTS; p++) {
+        free(j->carry[p]);
+        j->carry[p] = NULL;
     }
 }
 
-/* The counters and seen bits of a table job counting n pixels of rgb in
- * `parts` parts into h. */
+/* The counters, seen bits and carry lists of a table job counting n
+ * pixels of rgb in `parts` parts into h. */
 static kq_status table_begin(table_job *j, kq_histogram *h,
                              const unsigned char *rgb, size_t n, int parts)
 {
+    *j = (table_job){.rgb = rgb, .n = n, .parts = parts, .h = h};
     /* calloc: fresh zero pages, no memset (measured 2-3x faster) */
-    h->table = calloc(TABLE_SIZE, sizeof(uint32_t));
-    kq_advise_huge_pages(h->table, TABLE_SIZE * sizeof(uint32_t));
-    uint64_t *seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
-    *j = (table_job){rgb, n, parts, h->table, seen, {0}, h};
-    return h->table && seen ? KQ_OK : KQ_ERR_NOMEM;
+    h->table = calloc(TABLE_SIZE, 1);
+    kq_advise_huge_pages(h->table, TABLE_SIZE);
+    h->seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
+    h->rank = malloc(sizeof(uint32_t) * (TABLE_SIZE / 64));
+    j->table = h->table;
+    j->seen = h->seen;
+    bool ok = h->table && h->seen && h->rank;
+    for (int p = 0; p < parts; p++) {
+        j->carry[p] = malloc(sizeof(uint32_t) * (n / 256 + 1));
+        ok = ok && j->carry[p];
+    }
+    return ok ? KQ_OK : KQ_ERR_NOMEM;
 }
 
-/* Numbers the counted colours in code order; frees the seen bits. */
+/* Numbers the counted colours in code order; frees the carry lists. */
 static kq_status table_collect(table_job *j, kq_pool *pool)
 {
-    size_t u = 0;
-    for (int p = 0; p < j->parts; p++)
-        u += j->found[p];
-    kq_status st = alloc_colours(j->h, u);
+    kq_histogram *h = j->h;
+    uint32_t u = 0;
+    for (size_t word = 0; word < TABLE_SIZE / 64; word++) {
+        h->rank[word] = u;
+        u += bits_set(h->seen[word]);
+    }
+    kq_status st = alloc_colours(h, u);
     if (st == KQ_OK)
         kq_pool_run(pool, (size_t)j->parts, collect_part, j);
-    free(j->seen);
-    j->seen = NULL;
-    j->h->n_colours = u;
+    free_carries(j);
+    h->n_colours = u;
     return st;
 }
 
@@ -305,7 +352,7 @@ static kq_status build_by_table(kq_histogram *h, const unsigned char *rgb,
                                pool && kq_pool_threads(pool) > 1 ? MAX_PARTS
                                                                  : 1);
     if (st != KQ_OK) {
-        free(j.seen);
+        free_carries(&j);
         return st;
     }
     kq_pool_run(pool, (size_t)j.parts, count_part, &j);
@@ -336,10 +383,12 @@ uint32_t kq_colour_morton(const unsigned char rgb[3])
 uint32_t kq_histogram_index(const kq_histogram *h, const unsigned char *rgb,
                             size_t i)
 {
-    return h->table ? h->table[morton(rgb + 3 * i)] : h->pixel_index[i];
+    return h->table ? index_of_code(h, morton(rgb + 3 * i))
+                    : h->pixel_index[i];
 }
 
-static kq_status relabel_sorted(kq_histogram *h, const int32_t *colour_label)
+/* Labels that go through the distinct index: label_of[index]. */
+static kq_status relabel_by_index(kq_histogram *h, const int32_t *colour_label)
 {
     free(h->label_of);
     h->label_of = malloc(sizeof(int32_t) * (h->n_colours ? h->n_colours : 1));
@@ -358,72 +407,54 @@ static uint32_t code_of_colour(uint32_t packed)
     return morton(rgb);
 }
 
-/* Table path: each distinct colour's entry becomes label[u], or u itself
- * when label is NULL. */
-static void point_table_to(kq_histogram *h, const int32_t *label)
-{
-    need_spread_table();
-    for (size_t u = 0; u < h->n_colours; u++)
-        h->table[code_of_colour(h->colour[u])] =
-            label ? (uint32_t)label[u] : (uint32_t)u;
-}
-
-/* Labels below 256 go into the table's first 2^24 bytes instead: byte c
- * holds the label of the colour whose Morton code is c. A cache line then
- * covers a 4x4x4 cube of colours instead of a 4x2x2 box, and the per-pixel
- * lookups of a photo hit the caches more often (12 MP, k=256: the labels
- * took 26-30 ms instead of 30-35). The bytes overwrite the index entries
- * of the codes below 2^22, which point_table_to(h, NULL) restores. */
+/* Labels below 256 go into the table's bytes, whose counts are spent:
+ * byte c holds the label of the colour whose Morton code is c. A cache
+ * line covers a 4x4x4 cube of colours, and one lookup replaces the
+ * index's three (12 MP, k=256: the labels took 26-30 ms instead of 30-35
+ * with 32-bit entries). */
 static void byte_table_to(kq_histogram *h, const int32_t *label)
 {
     need_spread_table();
-    unsigned char *bytes = (unsigned char *)h->table;
     for (size_t u = 0; u < h->n_colours; u++)
-        bytes[code_of_colour(h->colour[u])] = (unsigned char)label[u];
+        h->table[code_of_colour(h->colour[u])] = (unsigned char)label[u];
 }
 
 kq_status kq_histogram_relabel(kq_histogram *h, const int32_t *colour_label,
                                int k)
 {
-    if (!h->table) /* pixel_index stays; labels go through label_of */
-        return relabel_sorted(h, colour_label);
-    h->byte_labels = k <= 256;
-    if (h->byte_labels)
-        byte_table_to(h, colour_label);
-    else
-        point_table_to(h, colour_label);
+    h->byte_labels = h->table && k <= 256;
+    if (!h->byte_labels)
+        return relabel_by_index(h, colour_label);
+    byte_table_to(h, colour_label);
     return KQ_OK;
 }
 
 void kq_histogram_unlabel(kq_histogram *h)
 {
-    if (h->table) {
-        point_table_to(h, NULL);
-        h->byte_labels = false;
-        return;
-    }
+    h->byte_labels = false; /* the indices never left the seen bits */
     free(h->label_of);
     h->label_of = NULL;
 }
 
-/* The table codes of the m pixels from b, their entries (bytes or 32-bit
- * ones) prefetched: scattered over the table, they miss the caches, and
- * the misses of a block overlap. */
+/* The table codes of the m pixels from b, what their lookups read
+ * prefetched (label bytes, or the seen and rank words of an index):
+ * scattered, they miss the caches, and the misses of a block overlap. */
 static void block_codes(const kq_histogram *h, const unsigned char *rgb,
                         size_t b, size_t m, uint32_t *code)
 {
-    const unsigned char *bytes = (const unsigned char *)h->table;
     for (size_t i = 0; i < m; i++) {
         code[i] = morton(rgb + 3 * (b + i));
-        if (h->byte_labels)
-            __builtin_prefetch(&bytes[code[i]]);
-        else
+        if (h->byte_labels) {
             __builtin_prefetch(&h->table[code[i]]);
+        } else {
+            __builtin_prefetch(&h->seen[code[i] >> 6]);
+            __builtin_prefetch(&h->rank[code[i] >> 6]);
+        }
     }
 }
 
-/* The table's entries (indices, or labels after a relabel to k > 256) of
- * pixels begin..end-1, a block of codes at a time. */
+/* The distinct indices of pixels begin..end-1, a block of codes at a
+ * time. */
 static void table_entries(const kq_histogram *h, const unsigned char *rgb,
                           size_t begin, size_t end, uint32_t *entry)
 {
@@ -432,16 +463,15 @@ static void table_entries(const kq_histogram *h, const unsigned char *rgb,
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
         block_codes(h, rgb, b, m, code);
         for (size_t i = 0; i < m; i++)
-            entry[b - begin + i] = h->table[code[i]];
+            entry[b - begin + i] = index_of_code(h, code[i]);
     }
 }
 
 /* The labels of pixels begin..end-1 from the relabelled table: its bytes
- * (k <= 256) or its 32-bit entries, a block of codes at a time. */
+ * (k <= 256) or label_of by index, a block of codes at a time. */
 static void table_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, kq_label *labels)
 {
-    const unsigned char *bytes = (const unsigned char *)h->table;
     uint32_t code[CODE_BLOCK];
     for (size_t b = begin; b < end; b += CODE_BLOCK) {
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
@@ -449,10 +479,10 @@ static void table_labels(const kq_histogram *h, const unsigned char *rgb,
         block_codes(h, rgb, b, m, code);
         if (h->byte_labels)
             for (size_t i = 0; i < m; i++)
-                out[i] = bytes[code[i]];
+                out[i] = h->table[code[i]];
         else
             for (size_t i = 0; i < m; i++)
-                out[i] = (kq_label)h->table[code[i]];
+                out[i] = (kq_label)h->label_of[index_of_code(h, code[i])];
     }
 }
 
@@ -511,9 +541,8 @@ static void *counter_main(void *arg)
             break;
         size_t from = c->counted, to = c->ready;
         pthread_mutex_unlock(&c->lock);
-        size_t u = count_range(&c->j, 0, from, to);
+        count_range(&c->j, 0, from, to);
         pthread_mutex_lock(&c->lock);
-        c->j.found[0] += u;
         c->counted = to;
     }
     pthread_mutex_unlock(&c->lock);
@@ -597,7 +626,7 @@ kq_status kq_colours_counter_take(kq_colours_counter *c,
     counter_end(c, false);
     if (c->refused || !c->rgb || rgb != c->rgb || n != c->n)
         return KQ_OK;
-    c->j.found[0] += count_range(&c->j, 0, c->counted, n);
+    count_range(&c->j, 0, c->counted, n);
     c->counted = n;
     kq_status st = table_collect(&c->j, pool);
     c->refused = true; /* the histogram leaves with the caller */
@@ -623,7 +652,7 @@ void kq_colours_counter_free(kq_colours_counter *c)
     if (!c)
         return;
     counter_end(c, true);
-    free(c->j.seen);
+    free_carries(&c->j);
     kq_histogram_free(&c->h);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->more);

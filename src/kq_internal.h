@@ -212,11 +212,15 @@ typedef struct {
                               neighbours in the RGB cube */
     uint32_t *count;       /* U pixel counts */
     uint32_t *pixel_index; /* sort path: n_pixels distinct indices */
-    uint32_t *table;       /* table path: 2^24 entries, Morton code of
-                              the colour -> index */
-    int32_t *label_of;     /* sort path, after relabel: U labels */
+    unsigned char *table;  /* table path: 2^24 bytes by Morton code; the
+                              counts mod 256 while counting, then free
+                              for labels (histogram.c) */
+    uint64_t *seen;        /* table path: one bit per code that occurs */
+    uint32_t *rank;        /* table path: the colours below each word of
+                              seen (code -> index: rank + bits below) */
+    int32_t *label_of;     /* after relabel, unless byte_labels: U labels */
     bool byte_labels;      /* table path, relabelled with k <= 256: the
-                              table's bytes hold the labels (histogram.c) */
+                              table's bytes hold the labels */
 } kq_histogram;
 
 /* Asks for transparent huge pages on a large array that is about to be

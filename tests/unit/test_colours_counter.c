@@ -16,7 +16,8 @@
 #define W 1024 /* 614,400 pixels: the table path (2^19 and more) */
 #define H 600
 
-/* Gradients with noise: hundreds of thousands of distinct colours. */
+/* Gradients with noise: hundreds of thousands of distinct colours, below
+ * a flat band of one colour (24,576 pixels: its byte counter wraps). */
 static unsigned char *big_picture(void)
 {
     unsigned char *px = malloc((size_t)W * H * 3);
@@ -25,6 +26,10 @@ static unsigned char *big_picture(void)
     for (size_t i = 0; i < (size_t)W * H; i++) {
         noise = noise * 1664525u + 1013904223u;
         size_t x = i % W, y = i / W;
+        if (y < 24) {
+            memcpy(&px[3 * i], "\x30\xa0\x50", 3);
+            continue;
+        }
         px[3 * i] = (unsigned char)(x / 4 + (noise >> 28));
         px[3 * i + 1] = (unsigned char)(y / 3 + (noise >> 24 & 15));
         px[3 * i + 2] = (unsigned char)((x + y) / 7 + (noise >> 20 & 15));
@@ -49,10 +54,24 @@ static void assert_counted_alike(kq_colours *got, const unsigned char *rgb,
     assert_true(a->n_colours > 100000);
     assert_memory_equal(a->colour, b->colour, sizeof(uint32_t) * a->n_colours);
     assert_memory_equal(a->count, b->count, sizeof(uint32_t) * a->n_colours);
+    size_t total = 0;
+    for (size_t u = 0; u < a->n_colours; u++)
+        total += a->count[u];
+    assert_int_equal(total, n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(kq_histogram_index(a, rgb, i),
                          kq_histogram_index(b, rgb, i));
     kq_colours_free(want);
+}
+
+/* big_picture's flat band has its exact count (its counter wrapped 96
+ * times). */
+static void assert_band_counted(kq_colours *got)
+{
+    const unsigned char *rgb;
+    size_t n;
+    const kq_histogram *h = kq_colours_histogram(got, &rgb, &n);
+    assert_int_equal(h->count[kq_histogram_index(h, rgb, 0)], 24 * W);
 }
 
 /* Rows reported by hand in uneven bursts, up to `reported` of them. */
@@ -89,6 +108,7 @@ static void rows_in_bursts_count_as_after_the_decode(void **state)
             report_rows(c, px, reported[r]);
             kq_colours *got = finish(c, px, n, threads);
             assert_counted_alike(got, px, n);
+            assert_band_counted(got);
             kq_colours_free(got);
         }
     free(px);

@@ -676,6 +676,52 @@ static void histogram_does_not_depend_on_the_pool(void **state)
     kq_image_free(&img);
 }
 
+/* The table path counts in bytes that wrap: counts around 256 and far
+ * past it come out exact, in both halves of the code space, counted in
+ * one part or in two. */
+static void histogram_counts_past_a_byte(void **state)
+{
+    (void)state;
+    const uint32_t want[] = {255, 256, 257, 512, 70000, 1};
+    const unsigned char colour[][3] = {{10, 20, 30},   {200, 20, 30},
+                                       {10, 220, 30},  {250, 250, 5},
+                                       {128, 0, 0},    {0, 0, 0}};
+    const size_t n = 1024 * 600, designed = 6; /* table path: >= 2^19 */
+    unsigned char *rgb = malloc(3 * n);
+    assert_non_null(rgb);
+    size_t at = 0, first[6];
+    for (size_t j = 0; j < designed; j++) {
+        first[j] = at;
+        for (uint32_t q = 0; q < want[j]; q++, at++)
+            memcpy(&rgb[3 * at], colour[j], 3);
+    }
+    size_t fill = n - at;
+    for (size_t i = 0; at < n; i++, at++) { /* blue >= 100: none designed */
+        rgb[3 * at] = (unsigned char)(i / 100 % 256);
+        rgb[3 * at + 1] = (unsigned char)(i / 25600);
+        rgb[3 * at + 2] = (unsigned char)(100 + i % 100);
+    }
+    kq_pool *pool;
+    assert_int_equal(kq_pool_create(2, &pool), KQ_OK);
+    for (int parts = 1; parts <= 2; parts++) {
+        kq_histogram h;
+        assert_int_equal(
+            kq_histogram_build(rgb, n, parts == 2 ? pool : NULL, &h), KQ_OK);
+        assert_non_null(h.table);
+        assert_int_equal(h.n_colours, designed + fill);
+        for (size_t j = 0; j < designed; j++)
+            assert_int_equal(h.count[kq_histogram_index(&h, rgb, first[j])],
+                             want[j]);
+        size_t total = 0;
+        for (size_t u = 0; u < h.n_colours; u++)
+            total += h.count[u];
+        assert_int_equal(total, n);
+        kq_histogram_free(&h);
+    }
+    kq_pool_free(pool);
+    free(rgb);
+}
+
 /* Every step-th pixel's label names a nearest centroid (ties allowed):
  * the per-pixel labels come from the histogram's lookups by colour. */
 static void assert_labels_are_nearest(const kq_image *img,
@@ -807,6 +853,7 @@ int main(void)
         cmocka_unit_test(float_api_takes_fractional_samples),
         cmocka_unit_test(histogram_counts_exactly_on_both_paths),
         cmocka_unit_test(histogram_does_not_depend_on_the_pool),
+        cmocka_unit_test(histogram_counts_past_a_byte),
         cmocka_unit_test(pool_runs_every_task_once),
         cmocka_unit_test(counted_colours_fit_as_the_pixels_do),
         cmocka_unit_test(counted_colours_refuse_bad_input),
