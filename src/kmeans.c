@@ -1885,7 +1885,9 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
                              kq_kmeans_result *out)
 {
     out->centroids = malloc(sizeof(double) * 3 * (size_t)k);
-    out->labels = malloc(sizeof(kq_label) * map->n);
+    out->labels = map->h ? kq_histogram_take_label_buffer(map->h) : NULL;
+    if (!out->labels)
+        out->labels = malloc(sizeof(kq_label) * map->n);
     out->counts = malloc(sizeof(size_t) * (size_t)k);
     if (!out->centroids || !out->labels || !out->counts)
         return KQ_ERR_NOMEM;

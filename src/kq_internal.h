@@ -221,6 +221,8 @@ typedef struct {
     int32_t *label_of;     /* after relabel, unless byte_labels: U labels */
     bool byte_labels;      /* table path, relabelled with k <= 256: the
                               table's bytes hold the labels */
+    kq_label *label_buffer; /* NULL, or room for n_pixels labels that the
+                               decode counter faulted in (histogram.c) */
 } kq_histogram;
 
 /* Asks for transparent huge pages on a large array that is about to be
@@ -241,6 +243,10 @@ kq_status kq_colours_counter_take(kq_colours_counter *c,
 /* The pixels its thread has counted so far (for tests). */
 size_t kq_colours_counter_counted(kq_colours_counter *c);
 void kq_histogram_free(kq_histogram *h);
+
+/* The histogram's label_buffer, now the caller's to fill and free (NULL
+ * when it has none): the first fit's per-pixel labels go there. */
+kq_label *kq_histogram_take_label_buffer(kq_histogram *h);
 
 /* The Morton (Z-order) code of a colour: its bits interleaved r g b. */
 uint32_t kq_colour_morton(const unsigned char rgb[3]);

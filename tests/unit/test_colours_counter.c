@@ -135,6 +135,41 @@ static void an_earlier_row_count_counts_nothing_twice(void **state)
     free(px);
 }
 
+/* The first fit of colours counted as they decoded writes its labels
+ * into the buffer the counter faulted in while it waited for rows; it
+ * and a later fit (in fresh memory) label every pixel as a fit of the
+ * pixels does. */
+static void fits_of_counted_colours_label_as_a_fit_of_pixels(void **state)
+{
+    (void)state;
+    unsigned char *px = big_picture();
+    size_t n = (size_t)W * H;
+    kq_colours_counter *c;
+    assert_int_equal(kq_colours_counter_start(&c), KQ_OK);
+    report_rows(c, px, H);
+    kq_colours *got = finish(c, px, n, 2);
+    const unsigned char *rgb;
+    size_t counted;
+    const kq_histogram *h = kq_colours_histogram(got, &rgb, &counted);
+    assert_non_null(h->label_buffer);
+    kq_kmeans_params p;
+    kq_kmeans_params_default(&p);
+    p.k = 16;
+    kq_kmeans_result want, first, again;
+    assert_int_equal(kq_kmeans_fit_rgb(px, n, &p, &want), KQ_OK);
+    assert_int_equal(kq_kmeans_fit_colours(got, &p, &first), KQ_OK);
+    assert_null(h->label_buffer); /* the first fit took it */
+    assert_int_equal(kq_kmeans_fit_colours(got, &p, &again), KQ_OK);
+    assert_memory_equal(first.centroids, want.centroids, sizeof(double) * 48);
+    assert_memory_equal(first.labels, want.labels, sizeof(kq_label) * n);
+    assert_memory_equal(again.labels, want.labels, sizeof(kq_label) * n);
+    kq_kmeans_result_free(&want);
+    kq_kmeans_result_free(&first);
+    kq_kmeans_result_free(&again);
+    kq_colours_free(got);
+    free(px);
+}
+
 /* The counter took its own count only for the image it saw, at the table
  * path's sizes; otherwise the caller counts (and gets the same). */
 static void only_the_image_seen_is_taken(void **state)
@@ -248,6 +283,7 @@ int main(void)
         cmocka_unit_test(rows_in_bursts_count_as_after_the_decode),
         cmocka_unit_test(an_earlier_row_count_counts_nothing_twice),
         cmocka_unit_test(only_the_image_seen_is_taken),
+        cmocka_unit_test(fits_of_counted_colours_label_as_a_fit_of_pixels),
         cmocka_unit_test(a_jpeg_decode_reports_its_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
