@@ -280,14 +280,17 @@ static inline uint32_t index_of_code(const kq_histogram *h, uint32_t c)
     return h->rank[c >> 6] + bits_set(below);
 }
 
-/* Part p's colours in code order, after the earlier parts', with their
- * counts: the counter byte plus 256 per carry. */
-static void collect_part(void *ctx, size_t p)
+/* The colours of the t-th of COLLECT_TASKS ranges of codes, numbered in
+ * code order (from the running counts, so the ranges need not match the
+ * parts that counted them), with their counter bytes as counts. */
+#define COLLECT_TASKS 8
+
+static void collect_range(void *ctx, size_t t)
 {
     table_job *j = ctx;
     kq_histogram *h = j->h;
-    size_t words = TABLE_SIZE / 64 / (size_t)j->parts;
-    for (size_t word = p * words; word < (p + 1) * words; word++) {
+    size_t words = TABLE_SIZE / 64 / COLLECT_TASKS;
+    for (size_t word = t * words; word < (t + 1) * words; word++) {
         size_t at = h->rank[word];
         for (uint64_t bits = h->seen[word]; bits; bits &= bits - 1) {
             uint32_t c = (uint32_t)(word * 64 + (size_t)__builtin_ctzll(bits));
@@ -295,8 +298,14 @@ static void collect_part(void *ctx, size_t p)
             h->count[at++] = j->table[c];
         }
     }
-    for (size_t q = 0; q < j->n_carry[p]; q++)
-        h->count[index_of_code(h, j->carry[p][q])] += 256;
+}
+
+/* 256 more pixels for each wrap of a counter. */
+static void add_carries(table_job *j)
+{
+    for (int p = 0; p < j->parts; p++)
+        for (size_t q = 0; q < j->n_carry[p]; q++)
+            j->h->count[index_of_code(j->h, j->carry[p][q])] += 256;
 }
 
 static void free_carries(table_job *j)
@@ -338,8 +347,10 @@ static kq_status table_collect(table_job *j, kq_pool *pool)
         u += bits_set(h->seen[word]);
     }
     kq_status st = alloc_colours(h, u);
-    if (st == KQ_OK)
-        kq_pool_run(pool, (size_t)j->parts, collect_part, j);
+    if (st == KQ_OK) {
+        kq_pool_run(pool, COLLECT_TASKS, collect_range, j);
+        add_carries(j);
+    }
     free_carries(j);
     h->n_colours = u;
     return st;
