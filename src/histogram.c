@@ -121,8 +121,8 @@ static void radix_pass(const uint32_t *key, const uint32_t *idx, size_t n,
 
 static kq_status alloc_colours(kq_histogram *h, size_t u)
 {
-    h->colour = malloc(sizeof(uint32_t) * (u ? u : 1));
-    h->count = malloc(sizeof(uint32_t) * (u ? u : 1));
+    h->colour = kq_alloc_large(sizeof(uint32_t) * u);
+    h->count = kq_alloc_large(sizeof(uint32_t) * u);
     return h->colour && h->count ? KQ_OK : KQ_ERR_NOMEM;
 }
 
@@ -190,6 +190,31 @@ void kq_advise_huge_pages(void *p, size_t bytes)
     (void)p;
     (void)bytes;
 #endif
+}
+
+/* perf: the engine's arrays of one value per colour (12 MP: 1.6-4.9 MB
+ * each, about 28 MB in all) and the per-pixel labels are written all
+ * over soon after they are allocated. On this machine a page's first
+ * write costs far more than the write, and one fault per 2 MiB huge page
+ * far less than 512 faults of 4 KiB (24 MB: 16-20 ms in small pages, 5-6
+ * ms in huge ones). So from 1 MiB on, such an array starts on a huge
+ * page boundary and is rounded up to whole huge pages, which are asked
+ * for (12 MP, k=256, twelve runs in turn: the histogram stage median
+ * 15.4 -> 7.8 ms; peak memory 105 -> 115 MiB, from the rounding). Free
+ * it with free(). */
+#define LARGE_BYTES ((size_t)1 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *kq_alloc_large(size_t bytes)
+{
+    if (bytes < LARGE_BYTES)
+        return malloc(bytes ? bytes : 1);
+    if (bytes > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    size_t rounded = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, rounded);
+    kq_advise_huge_pages(p, rounded);
+    return p;
 }
 
 /* The table path splits the Morton code space into parts counted by
@@ -326,7 +351,7 @@ static kq_status table_begin(table_job *j, kq_histogram *h,
     h->table = calloc(TABLE_SIZE, 1);
     kq_advise_huge_pages(h->table, TABLE_SIZE);
     h->seen = calloc(TABLE_SIZE / 64, sizeof(uint64_t));
-    h->rank = malloc(sizeof(uint32_t) * (TABLE_SIZE / 64));
+    h->rank = kq_alloc_large(sizeof(uint32_t) * (TABLE_SIZE / 64));
     j->table = h->table;
     j->seen = h->seen;
     bool ok = h->table && h->seen && h->rank;
@@ -638,8 +663,7 @@ static void counter_begin(kq_colours_counter *c, const unsigned char *rgb,
     c->refused = n < SORT_LIMIT || n > UINT32_MAX ||
                  table_begin(&c->j, &c->h, rgb, n, 1) != KQ_OK;
     if (!c->refused) { /* only a help: none if there is no room */
-        c->h.label_buffer = malloc(sizeof(kq_label) * n);
-        kq_advise_huge_pages(c->h.label_buffer, sizeof(kq_label) * n);
+        c->h.label_buffer = kq_alloc_large(sizeof(kq_label) * n);
     }
 }
 

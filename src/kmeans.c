@@ -133,8 +133,8 @@ static kq_status points_alloc(point_set *ps, size_t n)
     size_t values;
     if (!kq_mul_size(n, 3, &values) || values > SIZE_MAX / sizeof(float))
         return KQ_ERR_NOMEM;
-    ps->xyz = malloc(values * sizeof(float));
-    ps->w = malloc(n * sizeof(double));
+    ps->xyz = kq_alloc_large(values * sizeof(float));
+    ps->w = kq_alloc_large(n * sizeof(double));
     if (!ps->xyz || !ps->w) {
         points_free(ps);
         return KQ_ERR_NOMEM;
@@ -258,8 +258,8 @@ static kq_status engine_init(engine *e, const kq_points_f *p, int k,
     size_t kk = (size_t)k, nc = e->n_chunks, n = p->n;
     e->centres = malloc(sizeof(double) * 3 * kk);
     e->cx = malloc(sizeof(float) * 3 * kk);
-    e->label = malloc(sizeof(int32_t) * n);
-    e->dist = malloc(sizeof(float) * n);
+    e->label = kq_alloc_large(sizeof(int32_t) * n);
+    e->dist = kq_alloc_large(sizeof(float) * n);
     e->chunk_pot = malloc(sizeof(double) * nc);
     e->trials = 2 + (int)log((double)k);
     e->chunk_pot_trial = malloc(sizeof(double) * nc * (size_t)e->trials);
@@ -1149,14 +1149,14 @@ static bool keeps_neighbour_lists(int k)
 static kq_status alloc_bounds(engine *e)
 {
     if (e->loop == KQ_LOOP_DRIFT && !e->key) {
-        e->key = malloc(sizeof(double) * e->p->n);
+        e->key = kq_alloc_large(sizeof(double) * e->p->n);
         e->bkey = malloc(sizeof(double) * e->n_blocks);
         return e->key && e->bkey ? KQ_OK : KQ_ERR_NOMEM;
     }
     if (e->loop != KQ_LOOP_HAMERLY || e->upper)
         return KQ_OK;
-    e->upper = malloc(sizeof(double) * e->p->n);
-    e->lower = malloc(sizeof(double) * e->p->n);
+    e->upper = kq_alloc_large(sizeof(double) * e->p->n);
+    e->lower = kq_alloc_large(sizeof(double) * e->p->n);
     if (!e->upper || !e->lower)
         return KQ_ERR_NOMEM;
     if (!keeps_neighbour_lists(e->k))
@@ -1392,7 +1392,7 @@ static kq_status keep_if_better(best_run *b, const engine *e, int n_iter,
     size_t kk = (size_t)e->k;
     if (!b->centres) {
         b->centres = malloc(sizeof(double) * 3 * kk);
-        b->label = malloc(sizeof(int32_t) * e->p->n);
+        b->label = kq_alloc_large(sizeof(int32_t) * e->p->n);
         b->wsum = malloc(sizeof(double) * kk);
         if (!b->centres || !b->label || !b->wsum)
             return KQ_ERR_NOMEM;
@@ -1840,7 +1840,8 @@ static kq_status cluster_points(const kq_points_f *p, double total_w,
     colour_moments moments;
     /* the guided first scan walks neighbour lists, which only these k keep */
     bool guided = drop && keeps_neighbour_lists(params->k);
-    uint32_t *cell_of = guided ? malloc(sizeof(uint32_t) * p->n) : NULL;
+    uint32_t *cell_of =
+        guided ? kq_alloc_large(sizeof(uint32_t) * p->n) : NULL;
     kq_status st = guided && !cell_of ? KQ_ERR_NOMEM : KQ_OK;
     if (drop && st == KQ_OK)
         st = points_coarsen(h, drop, n_cells, &cells, &moments, cell_of);
@@ -1887,11 +1888,10 @@ static kq_status fill_result(const kq_points_f *p, const best_run *b, int k,
     out->centroids = malloc(sizeof(double) * 3 * (size_t)k);
     out->labels = map->h ? kq_histogram_take_label_buffer(map->h) : NULL;
     if (!out->labels)
-        out->labels = malloc(sizeof(kq_label) * map->n);
+        out->labels = kq_alloc_large(sizeof(kq_label) * map->n);
     out->counts = malloc(sizeof(size_t) * (size_t)k);
     if (!out->centroids || !out->labels || !out->counts)
         return KQ_ERR_NOMEM;
-    kq_advise_huge_pages(out->labels, sizeof(kq_label) * map->n);
     memcpy(out->centroids, b->centres, sizeof(double) * 3 * (size_t)k);
     for (int j = 0; j < k; j++)
         out->counts[j] = (size_t)b->wsum[j];

@@ -229,6 +229,11 @@ typedef struct {
  * written all over (fewer page faults and TLB misses); only a hint. */
 void kq_advise_huge_pages(void *p, size_t bytes);
 
+/* malloc for a large array about to be written all over: from 1 MiB on,
+ * on huge pages where the kernel offers them (histogram.c). Free it with
+ * free(). */
+void *kq_alloc_large(size_t bytes);
+
 /* pool may be NULL; the result does not depend on it. */
 kq_status kq_histogram_build(const unsigned char *rgb, size_t n,
                              kq_pool *pool, kq_histogram *h);

@@ -722,6 +722,29 @@ static void histogram_counts_past_a_byte(void **state)
     free(rgb);
 }
 
+/* Large arrays start on a 2 MiB boundary (so huge pages can back all of
+ * them) and are writable to their last byte; small ones are plain
+ * allocations; a size that cannot be rounded up fails. */
+static void large_arrays_start_on_huge_page_boundaries(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {(size_t)1 << 20, 1635276, (size_t)5 << 20};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        unsigned char *p = kq_alloc_large(sizes[t]);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % ((uintptr_t)2 << 20), 0);
+        memset(p, 0x5a, sizes[t]);
+        assert_int_equal(p[sizes[t] - 1], 0x5a);
+        free(p);
+    }
+    void *small = kq_alloc_large(100), *none = kq_alloc_large(0);
+    assert_non_null(small);
+    assert_non_null(none);
+    free(small);
+    free(none);
+    assert_null(kq_alloc_large(SIZE_MAX - 5));
+}
+
 /* Every step-th pixel's label names a nearest centroid (ties allowed):
  * the per-pixel labels come from the histogram's lookups by colour. */
 static void assert_labels_are_nearest(const kq_image *img,
@@ -854,6 +877,7 @@ int main(void)
         cmocka_unit_test(histogram_counts_exactly_on_both_paths),
         cmocka_unit_test(histogram_does_not_depend_on_the_pool),
         cmocka_unit_test(histogram_counts_past_a_byte),
+        cmocka_unit_test(large_arrays_start_on_huge_page_boundaries),
         cmocka_unit_test(pool_runs_every_task_once),
         cmocka_unit_test(counted_colours_fit_as_the_pixels_do),
         cmocka_unit_test(counted_colours_refuse_bad_input),
