@@ -1063,7 +1063,7 @@ static void update_bounds_data(engine *e, const float *prev)
     }
     if (e->nb.order) {
         kq_centres_f c = centres_view(e, e->k);
-        kq_neighbours_update(&e->nb, &c, e->pool);
+        kq_neighbours_update(&e->nb, &c, e->kern.list_coords, e->pool);
         half_gaps_of(e, e->nb.gap2);
         update_near_moves(e);
     } else {
@@ -1213,7 +1213,7 @@ static int run_lloyd(engine *e, int max_iter, double tol_abs)
         memcpy(before, e->centres, sizeof(double) * 3 * (size_t)e->k);
     if (e->cell_of && e->nb.order) { /* the guided first scan needs them */
         kq_centres_f c = centres_view(e, e->k);
-        kq_neighbours_update(&e->nb, &c, e->pool);
+        kq_neighbours_update(&e->nb, &c, e->kern.list_coords, e->pool);
     }
     double last_shift = INFINITY;
     for (size_t i = 0; i < e->p->n; i++)

@@ -380,11 +380,17 @@ typedef struct {
 /* k in 1..KQ_NB_MAX_K. */
 kq_status kq_neighbours_init(kq_neighbours *nb, int k);
 void kq_neighbours_free(kq_neighbours *nb);
+/* A neighbour list's coordinates: x[r] = c->x[order[r]] (and y, z) for
+ * r < c->k, +inf in the padding up to stride. */
+typedef void (*kq_list_coords_fn)(const kq_centres_f *c, const int32_t *order,
+                                  int stride, float *x, float *y, float *z);
+
 /* Re-sorts the lists for new centres, rows split across the pool (which
- * may be NULL). Centres move little between iterations, so the last order
- * is kept and insertion-sorted. */
+ * may be NULL), and writes their coordinates with list_coords. Centres
+ * move little between iterations, so the last order is kept and
+ * insertion-sorted. */
 void kq_neighbours_update(kq_neighbours *nb, const kq_centres_f *c,
-                          kq_pool *pool);
+                          kq_list_coords_fn list_coords, kq_pool *pool);
 
 /* For the m points (x, y, z)[q], each no farther than upper[q] from its
  * own centre own[q]: the same label, best and second as a full scan of
@@ -400,6 +406,7 @@ typedef void (*kq_nearest_near_fn)(const float *x, const float *y,
 typedef struct {
     kq_nearest_fn nearest;
     kq_nearest_near_fn nearest_near;
+    kq_list_coords_fn list_coords;
     kq_seed_pot_fn seed_pot;
     kq_seed_apply_fn seed_apply;
     kq_bounds_fn bounds;
@@ -421,6 +428,8 @@ double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
 
 size_t kq_bounds_portable(const kq_bounds_args *a, size_t begin, size_t end,
                           uint32_t *fail);
+void kq_list_coords_portable(const kq_centres_f *c, const int32_t *order,
+                             int stride, float *x, float *y, float *z);
 void kq_nearest_near_portable(const float *x, const float *y, const float *z,
                               const int32_t *own, const double *upper,
                               size_t m, const kq_neighbours *nb,

@@ -146,17 +146,13 @@ static void sort_row(int32_t *order, const double *d2_row, int k)
 /* Row a's coordinates in list order (padding at +inf, never nearest) and
  * each group's floor: its first entry is its nearest to centre a (d2: the
  * row's squared distances). */
-static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a,
-                     const double *d2)
+static void fill_row(kq_neighbours *nb, const kq_centres_f *c,
+                     kq_list_coords_fn list_coords, size_t a, const double *d2)
 {
     size_t stride = (size_t)nb->stride, kk = (size_t)nb->k;
     const int32_t *order = nb->order + a * stride;
-    for (size_t r = 0; r < stride; r++) {
-        bool real = r < kk;
-        nb->x[a * stride + r] = real ? c->x[order[r]] : INFINITY;
-        nb->y[a * stride + r] = real ? c->y[order[r]] : INFINITY;
-        nb->z[a * stride + r] = real ? c->z[order[r]] : INFINITY;
-    }
+    list_coords(c, order, nb->stride, nb->x + a * stride, nb->y + a * stride,
+                nb->z + a * stride);
     for (size_t g = 0; g < stride / KQ_NB_GROUP; g++) {
         size_t r = g * KQ_NB_GROUP;
         nb->floor[a * stride / KQ_NB_GROUP + g] =
@@ -169,6 +165,7 @@ static void fill_row(kq_neighbours *nb, const kq_centres_f *c, size_t a,
 typedef struct {
     kq_neighbours *nb;
     const kq_centres_f *c;
+    kq_list_coords_fn list_coords;
 } update_job;
 
 #define ROWS_PER_TASK 32
@@ -186,16 +183,16 @@ static void update_rows(void *ctx, size_t t)
             sort_row(order, d2, nb->k);
         else
             first_sort_row(order, d2, nb->k);
-        fill_row(nb, job->c, a, d2);
+        fill_row(nb, job->c, job->list_coords, a, d2);
         /* the nearest other centre: a itself is first unless it has a twin */
         nb->gap2[a] = d2[order[order[0] == (int32_t)a ? 1 : 0]];
     }
 }
 
 void kq_neighbours_update(kq_neighbours *nb, const kq_centres_f *c,
-                          kq_pool *pool)
+                          kq_list_coords_fn list_coords, kq_pool *pool)
 {
-    update_job job = {nb, c};
+    update_job job = {nb, c, list_coords};
     size_t tasks = ((size_t)nb->k + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
     kq_pool_run(pool, tasks, update_rows, &job);
     nb->sorted = true;
