@@ -114,6 +114,15 @@ static void rows_in_bursts_count_as_after_the_decode(void **state)
     free(px);
 }
 
+/* A counter told of every row of px, in bursts. */
+static kq_colours_counter *counter_told_every_row(const unsigned char *px)
+{
+    kq_colours_counter *c;
+    assert_int_equal(kq_colours_counter_start(&c), KQ_OK);
+    report_rows(c, px, H);
+    return c;
+}
+
 /* Once the thread has counted every reported row, an earlier row count
  * told again must not make it count rows twice. */
 static void an_earlier_row_count_counts_nothing_twice(void **state)
@@ -121,9 +130,7 @@ static void an_earlier_row_count_counts_nothing_twice(void **state)
     (void)state;
     unsigned char *px = big_picture();
     size_t n = (size_t)W * H;
-    kq_colours_counter *c;
-    assert_int_equal(kq_colours_counter_start(&c), KQ_OK);
-    report_rows(c, px, H);
+    kq_colours_counter *c = counter_told_every_row(px);
     for (int waited = 0; kq_colours_counter_counted(c) < n; waited++) {
         assert_true(waited < 10000); /* 10 s */
         nanosleep(&(struct timespec){0, 1000000}, NULL);
@@ -144,10 +151,7 @@ static void fits_of_counted_colours_label_as_a_fit_of_pixels(void **state)
     (void)state;
     unsigned char *px = big_picture();
     size_t n = (size_t)W * H;
-    kq_colours_counter *c;
-    assert_int_equal(kq_colours_counter_start(&c), KQ_OK);
-    report_rows(c, px, H);
-    kq_colours *got = finish(c, px, n, 2);
+    kq_colours *got = finish(counter_told_every_row(px), px, n, 2);
     const unsigned char *rgb;
     size_t counted;
     const kq_histogram *h = kq_colours_histogram(got, &rgb, &counted);
