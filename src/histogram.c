@@ -521,12 +521,18 @@ static void table_labels(const kq_histogram *h, const unsigned char *rgb,
         size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
         kq_label *out = labels + (b - begin);
         block_codes(h, rgb, b, m, code);
-        if (h->byte_labels)
+        if (h->byte_labels) {
             for (size_t i = 0; i < m; i++)
                 out[i] = h->table[code[i]];
-        else
-            for (size_t i = 0; i < m; i++)
-                out[i] = (kq_label)h->label_of[index_of_code(h, code[i])];
+            continue;
+        }
+        /* the indices first, their labels prefetched, then the labels */
+        for (size_t i = 0; i < m; i++) {
+            code[i] = index_of_code(h, code[i]);
+            __builtin_prefetch(&h->label_of[code[i]]);
+        }
+        for (size_t i = 0; i < m; i++)
+            out[i] = (kq_label)h->label_of[code[i]];
     }
 }
 
