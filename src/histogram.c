@@ -511,31 +511,6 @@ static void table_entries(const kq_histogram *h, const unsigned char *rgb,
     }
 }
 
-/* The labels of pixels begin..end-1 from the relabelled table: its bytes
- * (k <= 256) or label_of by index, a block of codes at a time. */
-static void table_labels(const kq_histogram *h, const unsigned char *rgb,
-                         size_t begin, size_t end, kq_label *labels)
-{
-    uint32_t code[CODE_BLOCK];
-    for (size_t b = begin; b < end; b += CODE_BLOCK) {
-        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
-        kq_label *out = labels + (b - begin);
-        block_codes(h, rgb, b, m, code);
-        if (h->byte_labels) {
-            for (size_t i = 0; i < m; i++)
-                out[i] = h->table[code[i]];
-            continue;
-        }
-        /* the indices first, their labels prefetched, then the labels */
-        for (size_t i = 0; i < m; i++) {
-            code[i] = index_of_code(h, code[i]);
-            __builtin_prefetch(&h->label_of[code[i]]);
-        }
-        for (size_t i = 0; i < m; i++)
-            out[i] = (kq_label)h->label_of[code[i]];
-    }
-}
-
 void kq_histogram_indices(const kq_histogram *h, const unsigned char *rgb,
                           size_t begin, size_t end, uint32_t *index)
 {
@@ -546,15 +521,44 @@ void kq_histogram_indices(const kq_histogram *h, const unsigned char *rgb,
     memcpy(index, h->pixel_index + begin, sizeof(uint32_t) * (end - begin));
 }
 
+/* The labels of pixels begin..end-1 from the table's label bytes
+ * (k <= 256), a block of codes at a time. */
+static void byte_labels(const kq_histogram *h, const unsigned char *rgb,
+                        size_t begin, size_t end, kq_label *labels)
+{
+    uint32_t code[CODE_BLOCK];
+    for (size_t b = begin; b < end; b += CODE_BLOCK) {
+        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+        block_codes(h, rgb, b, m, code);
+        for (size_t i = 0; i < m; i++)
+            labels[b - begin + i] = h->table[code[i]];
+    }
+}
+
+/* label_of[index] of pixels begin..end-1: a block's indices first, their
+ * labels prefetched, then the labels (on the table path an index is
+ * three dependent loads). */
+static void labels_by_index(const kq_histogram *h, const unsigned char *rgb,
+                            size_t begin, size_t end, kq_label *labels)
+{
+    uint32_t index[CODE_BLOCK];
+    for (size_t b = begin; b < end; b += CODE_BLOCK) {
+        size_t m = end - b < CODE_BLOCK ? end - b : CODE_BLOCK;
+        kq_histogram_indices(h, rgb, b, b + m, index);
+        for (size_t i = 0; i < m; i++)
+            __builtin_prefetch(&h->label_of[index[i]]);
+        for (size_t i = 0; i < m; i++)
+            labels[b - begin + i] = (kq_label)h->label_of[index[i]];
+    }
+}
+
 void kq_histogram_labels(const kq_histogram *h, const unsigned char *rgb,
                          size_t begin, size_t end, kq_label *labels)
 {
-    if (!h->table) {
-        for (size_t i = begin; i < end; i++)
-            labels[i - begin] = (kq_label)h->label_of[h->pixel_index[i]];
-        return;
-    }
-    table_labels(h, rgb, begin, end, labels);
+    if (h->byte_labels)
+        byte_labels(h, rgb, begin, end, labels);
+    else
+        labels_by_index(h, rgb, begin, end, labels);
 }
 
 /* ---- perf: counting while the image decodes ----
