@@ -45,6 +45,9 @@
                              only: sums must not depend on the thread count */
 #define MAX_PARTIALS ((size_t)1 << 21) /* chunks x k partial sums at most */
 #define BLOCK 64          /* points per pruning box in seeding; divides CHUNK */
+#define SUPER 8           /* blocks per superblock, whose box and largest
+                             distance let seeding skip 8 blocks at once;
+                             SUPER x BLOCK divides CHUNK */
 #define BOUNDS_STEP 256   /* points per bounds pass in Hamerly's loop */
 #define BATCH 64          /* points per full scan of contiguous or drift
                              points, and per run of arrivals (apply_scan) */
@@ -111,6 +114,7 @@
                              10 at KQ_MAX_CLUSTERS */
 _Static_assert(KQ_MAX_CLUSTERS <= 1000000, "2 + ln k must fit MAX_TRIALS");
 _Static_assert(SCAN_BATCH % BATCH == 0, "apply_scan's runs end at BATCH");
+_Static_assert(CHUNK % (SUPER * BLOCK) == 0, "chunks hold whole superblocks");
 
 /* ---- points: the distinct colours (or the raw samples) ---- */
 
@@ -198,7 +202,11 @@ typedef struct {
     size_t n_blocks;
     float *box;               /* n_blocks x 6: min, max per channel */
     bool boxes_ready;
+    bool prune;               /* seeding skips blocks (off: tests) */
     float *bmax;              /* n_blocks: largest dist in the block */
+    size_t n_supers;
+    float *sbox;              /* n_supers x 6: the union of SUPER boxes */
+    float *sbmax;             /* n_supers: the largest of their bmax */
     double *bpot;             /* n_blocks: the block's potential */
     double *upper, *lower;    /* n: Hamerly bounds (distances, not squared) */
     double *chunk_pot;        /* n_chunks */
@@ -228,8 +236,9 @@ typedef struct {
 static void engine_free(engine *e)
 {
     void *arrays[] = {e->centres, e->cx, e->label, e->dist, e->box,
-                      e->bmax, e->bpot, e->upper, e->lower, e->chunk_pot,
-                      e->chunk_pot_trial, e->chunk_sums,
+                      e->bmax, e->sbox, e->sbmax, e->bpot, e->upper,
+                      e->lower, e->chunk_pot, e->chunk_pot_trial,
+                      e->chunk_sums,
                       e->chunk_w, e->chunk_changed, e->sums, e->wsum,
                       e->delta, e->half_gap, e->key, e->bkey};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
@@ -252,6 +261,7 @@ static kq_status engine_init(engine *e, const kq_points_f *p, int k,
         e->chunk *= 2;
     e->n_chunks = (p->n + e->chunk - 1) / e->chunk;
     kq_kernels_select(&e->kern, !(o && o->no_simd));
+    e->prune = !(o && o->no_prune);
     e->loop = o ? o->loop : KQ_LOOP_AUTO;
     if (e->loop == KQ_LOOP_AUTO)
         e->loop = k >= HAMERLY_MIN_K ? KQ_LOOP_HAMERLY : KQ_LOOP_PLAIN;
@@ -266,6 +276,9 @@ static kq_status engine_init(engine *e, const kq_points_f *p, int k,
     e->n_blocks = (n + BLOCK - 1) / BLOCK;
     e->box = malloc(sizeof(float) * 6 * e->n_blocks);
     e->bmax = malloc(sizeof(float) * e->n_blocks);
+    e->n_supers = (e->n_blocks + SUPER - 1) / SUPER;
+    e->sbox = malloc(sizeof(float) * 6 * e->n_supers);
+    e->sbmax = malloc(sizeof(float) * e->n_supers);
     e->bpot = malloc(sizeof(double) * e->n_blocks);
     e->chunk_sums = malloc(sizeof(double) * 3 * kk * nc);
     e->chunk_w = malloc(sizeof(double) * kk * nc);
@@ -275,7 +288,8 @@ static kq_status engine_init(engine *e, const kq_points_f *p, int k,
     e->delta = malloc(sizeof(double) * kk);
     e->half_gap = malloc(sizeof(double) * kk);
     if (!e->centres || !e->cx || !e->label || !e->dist || !e->chunk_pot ||
-        !e->chunk_pot_trial || !e->box || !e->bmax || !e->bpot ||
+        !e->chunk_pot_trial || !e->box || !e->bmax || !e->sbox ||
+        !e->sbmax || !e->bpot ||
         !e->chunk_sums ||
         !e->chunk_w || !e->chunk_changed || !e->sums || !e->wsum ||
         !e->delta || !e->half_gap) {
@@ -337,6 +351,16 @@ static void block_range(const engine *e, size_t b, size_t *begin,
     *end = *begin + BLOCK < e->p->n ? *begin + BLOCK : e->p->n;
 }
 
+/* into becomes the smallest box (min, max per channel) holding box too */
+static void widen_box(float *into, const float *box)
+{
+    for (int c = 0; c < 3; c++) {
+        into[2 * c] = box[2 * c] < into[2 * c] ? box[2 * c] : into[2 * c];
+        into[2 * c + 1] =
+            box[2 * c + 1] > into[2 * c + 1] ? box[2 * c + 1] : into[2 * c + 1];
+    }
+}
+
 static void compute_boxes(engine *e)
 {
     const float *ch[3] = {e->p->x, e->p->y, e->p->z};
@@ -353,20 +377,47 @@ static void compute_boxes(engine *e)
             }
         }
     }
+    for (size_t s = 0; s < e->n_supers; s++) {
+        float *sbox = &e->sbox[6 * s];
+        memcpy(sbox, &e->box[6 * s * SUPER], sizeof(float) * 6);
+        for (size_t b = s * SUPER + 1; b < (s + 1) * SUPER && b < e->n_blocks;
+             b++)
+            widen_box(sbox, &e->box[6 * b]);
+    }
 }
 
-/* True when no point of block b can come closer to cand than it is. */
-static bool block_unaffected(const engine *e, size_t b, const float cand[3])
+/* True when no point in box (min, max per channel), none of them farther
+ * from its nearest centre than farthest, can come closer to cand. */
+static bool box_unaffected(const float *box, float farthest,
+                           const float cand[3])
 {
-    const float *box = &e->box[6 * b];
     double d2 = 0.0;
     for (int c = 0; c < 3; c++) {
+        /* lo - v below the box, v - hi above it, 0 inside, without the
+         * branches that mispredicted on half the boxes (perf: seeding's
+         * largest cost at 12 MP, k=256). In double, sums and differences
+         * of these floats (colour values and means) are exact, so this is
+         * the gap the branches gave. */
         double v = cand[c], lo = box[2 * c], hi = box[2 * c + 1];
-        double gap = v < lo ? lo - v : (v > hi ? v - hi : 0.0);
+        double gap = 0.5 * (fabs(v - lo) + fabs(v - hi) - (hi - lo));
         d2 += gap * gap;
     }
     /* slack far above the kernels' float rounding (~3e-7 relative) */
-    return d2 * (1.0 - KQ_SLACK_REL) > e->bmax[b];
+    return d2 * (1.0 - KQ_SLACK_REL) > farthest;
+}
+
+static bool block_unaffected(const engine *e, size_t b, const float cand[3])
+{
+    return e->prune && box_unaffected(&e->box[6 * b], e->bmax[b], cand);
+}
+
+/* A superblock's box holds its blocks' boxes and its farthest is the
+ * largest of theirs, so when it is unaffected each of its blocks is: the
+ * same decisions as block by block, for one test instead of SUPER (late
+ * in the seeding most candidates reach a few superblocks only). */
+static bool super_unaffected(const engine *e, size_t s, const float cand[3])
+{
+    return e->prune && box_unaffected(&e->sbox[6 * s], e->sbmax[s], cand);
 }
 
 static void blocks_of_chunk(const engine *e, size_t t, size_t *b0,
@@ -377,6 +428,36 @@ static void blocks_of_chunk(const engine *e, size_t t, size_t *b0,
     *b1 = *b0 + per < e->n_blocks ? *b0 + per : e->n_blocks;
 }
 
+/* pot plus the potential of blocks s0..s1-1 (a superblock) with candidate
+ * c added, block by block in order. The blocks the candidate may reach
+ * are listed first, without a branch per block: whether a block is
+ * reached is a coin toss that mispredicted (perf, 12 MP, k=256). */
+static double super_trial(const engine *e, size_t s0, size_t s1, int c,
+                          double pot)
+{
+    if (super_unaffected(e, s0 / SUPER, e->cand[c])) {
+        for (size_t b = s0; b < s1; b++)
+            pot += e->bpot[b];
+        return pot;
+    }
+    double val[SUPER];
+    size_t reached[SUPER], m = 0;
+    for (size_t b = s0; b < s1; b++) {
+        val[b - s0] = e->bpot[b];
+        reached[m] = b;
+        m += !block_unaffected(e, b, e->cand[c]);
+    }
+    for (size_t q = 0; q < m; q++) {
+        size_t i0, i1;
+        block_range(e, reached[q], &i0, &i1);
+        val[reached[q] - s0] =
+            e->kern.seed_pot(e->p, i0, i1, e->cand[c], e->dist);
+    }
+    for (size_t b = s0; b < s1; b++)
+        pot += val[b - s0];
+    return pot;
+}
+
 /* chunk_pot_trial[c x n_chunks + t] = chunk t's potential with candidate
  * c added, for every candidate in one task: one wake-up of the pool per
  * centre instead of one per candidate (12 MP, k=256: 256 x 7 jobs of
@@ -385,35 +466,48 @@ static void blocks_of_chunk(const engine *e, size_t t, size_t *b0,
 static void seed_try_task(void *ctx, size_t t)
 {
     engine *e = ctx;
-    size_t b0, b1, i0, i1;
+    size_t b0, b1; /* b0 is a multiple of SUPER: chunks are */
     blocks_of_chunk(e, t, &b0, &b1);
     double pot[MAX_TRIALS] = {0};
-    for (size_t b = b0; b < b1; b++) {
-        block_range(e, b, &i0, &i1);
+    for (size_t s0 = b0; s0 < b1; s0 += SUPER) {
+        size_t s1 = s0 + SUPER < b1 ? s0 + SUPER : b1;
         for (int c = 0; c < e->trials; c++)
-            pot[c] += block_unaffected(e, b, e->cand[c])
-                          ? e->bpot[b]
-                          : e->kern.seed_pot(e->p, i0, i1, e->cand[c],
-                                             e->dist);
+            pot[c] = super_trial(e, s0, s1, c, pot[c]);
     }
     for (int c = 0; c < e->trials; c++)
         e->chunk_pot_trial[(size_t)c * e->n_chunks + t] = pot[c];
+}
+
+/* Blocks s0..s1-1 (superblock s) with e->cand added: dist, bmax, bpot and
+ * the superblock's largest distance. */
+static void apply_to_super(engine *e, size_t s, size_t s0, size_t s1)
+{
+    float farthest = 0.0f;
+    for (size_t b = s0; b < s1; b++) {
+        if (!block_unaffected(e, b, e->cand[0])) {
+            size_t i0, i1;
+            block_range(e, b, &i0, &i1);
+            e->bpot[b] = e->kern.seed_apply(e->p, i0, i1, e->cand[0], e->dist,
+                                            &e->bmax[b]);
+        }
+        farthest = e->bmax[b] > farthest ? e->bmax[b] : farthest;
+    }
+    e->sbmax[s] = farthest;
 }
 
 /* dist = min(dist, distance to e->cand), block data and chunk_pot too. */
 static void seed_apply_task(void *ctx, size_t t)
 {
     engine *e = ctx;
-    size_t b0, b1, i0, i1;
+    size_t b0, b1;
     blocks_of_chunk(e, t, &b0, &b1);
     double pot = 0.0;
-    for (size_t b = b0; b < b1; b++) {
-        if (!block_unaffected(e, b, e->cand[0])) {
-            block_range(e, b, &i0, &i1);
-            e->bpot[b] = e->kern.seed_apply(e->p, i0, i1, e->cand[0], e->dist,
-                                            &e->bmax[b]);
-        }
-        pot += e->bpot[b];
+    for (size_t s0 = b0; s0 < b1; s0 += SUPER) {
+        size_t s1 = s0 + SUPER < b1 ? s0 + SUPER : b1;
+        if (!super_unaffected(e, s0 / SUPER, e->cand[0]))
+            apply_to_super(e, s0 / SUPER, s0, s1);
+        for (size_t b = s0; b < s1; b++)
+            pot += e->bpot[b];
     }
     e->chunk_pot[t] = pot;
 }
@@ -498,6 +592,8 @@ static void seed_kmeanspp(engine *e, kq_rng *rng, double total_w)
         e->dist[i] = INFINITY;
     for (size_t b = 0; b < e->n_blocks; b++)
         e->bmax[b] = INFINITY;
+    for (size_t s = 0; s < e->n_supers; s++)
+        e->sbmax[s] = INFINITY;
     double pot = add_centre_point(e, 0, pick_first(e, rng, total_w));
     for (int j = 1; j < e->k; j++) {
         double draws[MAX_TRIALS];

@@ -453,6 +453,7 @@ typedef struct {
     bool no_dedup;  /* cluster every pixel as its own point (weight 1) */
     bool no_refine; /* skip the merge/split refinement after Lloyd */
     bool no_coarse; /* no coarse stage on 8x8x8 colour cells first */
+    bool no_prune;  /* seeding computes every block's potential */
     const double *init_centres; /* k x 3: skip seeding, start from these */
 } kq_kmeans_engine_options;
 

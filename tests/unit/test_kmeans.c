@@ -308,6 +308,31 @@ static void restarts_seeded_on_the_colours(void **state)
     kq_image_free(&img);
 }
 
+/* Seeding skips blocks of 64 colours, and superblocks of 8 blocks, that
+ * a candidate cannot bring closer: the draws, and so the whole fit, are
+ * those of a seeding that computes every block. Seeds from the cells (k
+ * above 64, and the small image) and from the colours (k <= 64 with over
+ * 65,536 colours), with a partial last superblock. */
+static void pruned_seeding_draws_what_full_seeding_draws(void **state)
+{
+    (void)state;
+    kq_image imgs[2] = {many_colour_image(), synthetic_image(320, 240, 9, 90)};
+    const int ks[] = {16, 100};
+    kq_kmeans_engine_options full = {.no_prune = true};
+    for (int i = 0; i < 2; i++)
+        for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+            kq_kmeans_params p = params_k(ks[q]);
+            kq_kmeans_result pruned, every;
+            fit_with(&imgs[i], &p, NULL, &pruned);
+            fit_with(&imgs[i], &p, &full, &every);
+            assert_same_result(&pruned, &every);
+            kq_kmeans_result_free(&pruned);
+            kq_kmeans_result_free(&every);
+        }
+    kq_image_free(&imgs[0]);
+    kq_image_free(&imgs[1]);
+}
+
 /* A fit with the given loop gives the plain loop's result `plain`. */
 static void assert_loop_matches(const kq_image *img, const kq_kmeans_params *p,
                                 const kq_kmeans_result *plain,
@@ -864,6 +889,7 @@ int main(void)
         cmocka_unit_test(relaxed_run_ends_at_a_fixed_point),
         cmocka_unit_test(heavy_ball_run_ends_at_the_means),
         cmocka_unit_test(restarts_seeded_on_the_colours),
+        cmocka_unit_test(pruned_seeding_draws_what_full_seeding_draws),
         cmocka_unit_test(bounded_and_plain_loops_agree),
         cmocka_unit_test(guided_first_scan_matches_the_full_scan),
         cmocka_unit_test(thread_count_changes_nothing),
