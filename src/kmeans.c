@@ -355,9 +355,9 @@ static void block_range(const engine *e, size_t b, size_t *begin,
 static void widen_box(float *into, const float *box)
 {
     for (int c = 0; c < 3; c++) {
-        into[2 * c] = box[2 * c] < into[2 * c] ? box[2 * c] : into[2 * c];
-        into[2 * c + 1] =
-            box[2 * c + 1] > into[2 * c + 1] ? box[2 * c + 1] : into[2 * c + 1];
+        float lo = box[2 * c], hi = box[2 * c + 1];
+        into[2 * c] = lo < into[2 * c] ? lo : into[2 * c];
+        into[2 * c + 1] = hi > into[2 * c + 1] ? hi : into[2 * c + 1];
     }
 }
 
