@@ -428,6 +428,13 @@ static void blocks_of_chunk(const engine *e, size_t t, size_t *b0,
     *b1 = *b0 + per < e->n_blocks ? *b0 + per : e->n_blocks;
 }
 
+/* The block after the superblock that starts at block s0, in a chunk
+ * whose blocks end at b1. */
+static size_t super_end(size_t s0, size_t b1)
+{
+    return s0 + SUPER < b1 ? s0 + SUPER : b1;
+}
+
 /* pot plus the potential of blocks s0..s1-1 (a superblock) with candidate
  * c added, block by block in order. The blocks the candidate may reach
  * are listed first, without a branch per block: whether a block is
@@ -470,7 +477,7 @@ static void seed_try_task(void *ctx, size_t t)
     blocks_of_chunk(e, t, &b0, &b1);
     double pot[MAX_TRIALS] = {0};
     for (size_t s0 = b0; s0 < b1; s0 += SUPER) {
-        size_t s1 = s0 + SUPER < b1 ? s0 + SUPER : b1;
+        size_t s1 = super_end(s0, b1);
         for (int c = 0; c < e->trials; c++)
             pot[c] = super_trial(e, s0, s1, c, pot[c]);
     }
@@ -478,9 +485,9 @@ static void seed_try_task(void *ctx, size_t t)
         e->chunk_pot_trial[(size_t)c * e->n_chunks + t] = pot[c];
 }
 
-/* Blocks s0..s1-1 (superblock s) with e->cand added: dist, bmax, bpot and
- * the superblock's largest distance. */
-static void apply_to_super(engine *e, size_t s, size_t s0, size_t s1)
+/* Blocks s0..s1-1 (a superblock) with e->cand added: dist, bmax, bpot
+ * and the superblock's largest distance. */
+static void apply_to_super(engine *e, size_t s0, size_t s1)
 {
     float farthest = 0.0f;
     for (size_t b = s0; b < s1; b++) {
@@ -492,7 +499,7 @@ static void apply_to_super(engine *e, size_t s, size_t s0, size_t s1)
         }
         farthest = e->bmax[b] > farthest ? e->bmax[b] : farthest;
     }
-    e->sbmax[s] = farthest;
+    e->sbmax[s0 / SUPER] = farthest;
 }
 
 /* dist = min(dist, distance to e->cand), block data and chunk_pot too. */
@@ -503,9 +510,9 @@ static void seed_apply_task(void *ctx, size_t t)
     blocks_of_chunk(e, t, &b0, &b1);
     double pot = 0.0;
     for (size_t s0 = b0; s0 < b1; s0 += SUPER) {
-        size_t s1 = s0 + SUPER < b1 ? s0 + SUPER : b1;
+        size_t s1 = super_end(s0, b1);
         if (!super_unaffected(e, s0 / SUPER, e->cand[0]))
-            apply_to_super(e, s0 / SUPER, s0, s1);
+            apply_to_super(e, s0, s1);
         for (size_t b = s0; b < s1; b++)
             pot += e->bpot[b];
     }

@@ -322,11 +322,6 @@ AVX2 static void join_near_lanes(__m256 best_v, __m256 second_v, __m256i lab_v,
     *second_out = _mm256_cvtss_f32(second);
 }
 
-/* The row's centres in lanes, each lane keeping its own two smallest.
- * After the first group (the own centre and its nearest neighbours), any
- * two of its distances bound the second nearest from above: lane 0 and
- * the nearest of the others. That bounds how many groups can matter;
- * they are scanned without further checks, and the lanes joined once. */
 /* take_near in 8 lanes, with its very comparisons. */
 AVX2 static inline void take_near8(__m256 d, __m256i j, __m256 *best,
                                    __m256 *second, __m256i *lab)
@@ -351,6 +346,11 @@ AVX2 static inline void near_group_avx2(const kq_neighbours *nb, size_t r,
                second, lab);
 }
 
+/* The row's centres in lanes, each lane keeping its own two smallest.
+ * After the first group (the own centre and its nearest neighbours), any
+ * two of its distances bound the second nearest from above: lane 0 and
+ * the nearest of the others. That bounds how many groups can matter;
+ * they are scanned without further checks, and the lanes joined once. */
 AVX2 static void near_one_avx2(const kq_neighbours *nb, float x, float y,
                                float z, int32_t a, double upper,
                                int32_t *label, float *best_out,
