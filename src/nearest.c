@@ -127,25 +127,36 @@ static double join_lanes(const double acc[4])
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
-double kq_seed_pot_portable(const kq_points_f *p, size_t begin, size_t end,
-                            const float cand[3], const float *dist)
+/* Points from..end-1 of the range that starts at begin, added to the
+ * lanes: the whole range in the portable kernel, the tail after the last
+ * group of 8 in the AVX2 one. */
+static void seed_pot_lanes(const kq_points_f *p, size_t begin, size_t from,
+                           size_t end, const float cand[3], const float *dist,
+                           double acc[4])
 {
-    double acc[4] = {0, 0, 0, 0};
-    for (size_t i = begin; i < end; i++) {
+    for (size_t i = from; i < end; i++) {
         float d = sq_dist_f(p->x[i], p->y[i], p->z[i], cand[0], cand[1],
                             cand[2]);
         float t = d < dist[i] ? d : dist[i];
         acc[(i - begin) & 3] += (double)t * p->w[i];
     }
+}
+
+double kq_seed_pot_portable(const kq_points_f *p, size_t begin, size_t end,
+                            const float cand[3], const float *dist)
+{
+    double acc[4] = {0, 0, 0, 0};
+    seed_pot_lanes(p, begin, begin, end, cand, dist, acc);
     return join_lanes(acc);
 }
 
-double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
-                              const float cand[3], float *dist, float *max_out)
+/* As seed_pot_lanes, keeping each point's new distance; returns the
+ * largest of them and max. */
+static float seed_apply_lanes(const kq_points_f *p, size_t begin, size_t from,
+                              size_t end, const float cand[3], float *dist,
+                              double acc[4], float max)
 {
-    double acc[4] = {0, 0, 0, 0};
-    float max = 0.0f;
-    for (size_t i = begin; i < end; i++) {
+    for (size_t i = from; i < end; i++) {
         float d = sq_dist_f(p->x[i], p->y[i], p->z[i], cand[0], cand[1],
                             cand[2]);
         float t = d < dist[i] ? d : dist[i];
@@ -153,7 +164,14 @@ double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
         max = t > max ? t : max;
         acc[(i - begin) & 3] += (double)t * p->w[i];
     }
-    *max_out = max;
+    return max;
+}
+
+double kq_seed_apply_portable(const kq_points_f *p, size_t begin, size_t end,
+                              const float cand[3], float *dist, float *max_out)
+{
+    double acc[4] = {0, 0, 0, 0};
+    *max_out = seed_apply_lanes(p, begin, begin, end, cand, dist, acc, 0.0f);
     return join_lanes(acc);
 }
 
@@ -576,12 +594,7 @@ AVX2 static double seed_pot_avx2(const kq_points_f *p, size_t begin,
         acc = add_weighted8(acc, seed_min8(p, i, cx, cy, cz, dist), p->w + i);
     double lanes[4];
     _mm256_storeu_pd(lanes, acc);
-    for (; i < end; i++) {
-        float d = sq_dist_f(p->x[i], p->y[i], p->z[i], cand[0], cand[1],
-                            cand[2]);
-        float t = d < dist[i] ? d : dist[i];
-        lanes[(i - begin) & 3] += (double)t * p->w[i];
-    }
+    seed_pot_lanes(p, begin, i, end, cand, dist, lanes);
     return join_lanes(lanes);
 }
 
@@ -606,15 +619,7 @@ AVX2 static double seed_apply_avx2(const kq_points_f *p, size_t begin,
     _mm256_storeu_ps(m8, vmax);
     for (int q = 0; q < 8; q++)
         max = m8[q] > max ? m8[q] : max;
-    for (; i < end; i++) {
-        float d = sq_dist_f(p->x[i], p->y[i], p->z[i], cand[0], cand[1],
-                            cand[2]);
-        float t = d < dist[i] ? d : dist[i];
-        dist[i] = t;
-        max = t > max ? t : max;
-        lanes[(i - begin) & 3] += (double)t * p->w[i];
-    }
-    *max_out = max;
+    *max_out = seed_apply_lanes(p, begin, i, end, cand, dist, lanes, max);
     return join_lanes(lanes);
 }
 

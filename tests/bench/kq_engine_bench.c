@@ -13,6 +13,7 @@
  *       the k; writes the centroids of the last run to
  *       CENTRES_PREFIX<K>.txt (one "r g b" line per centroid).
  *       The seed is 42, or the environment's KQ_BENCH_SEED. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,24 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static int dump(const char *image, const char *raw)
+/* Decodes image as kquant does; false (and a message) when it cannot. */
+static bool load_image(const char *image, kq_image *img)
 {
     kq_load_options lo;
     kq_load_options_default(&lo);
-    kq_image img = {0};
     char err[256] = "";
-    if (kq_image_load_file(image, &lo, &img, err, sizeof err) != KQ_OK) {
+    if (kq_image_load_file(image, &lo, img, err, sizeof err) != KQ_OK) {
         fprintf(stderr, "%s: %s\n", image, err);
-        return 1;
+        return false;
     }
+    return true;
+}
+
+static int dump(const char *image, const char *raw)
+{
+    kq_image img = {0};
+    if (!load_image(image, &img))
+        return 1;
     FILE *f = fopen(raw, "wb");
     size_t n = (size_t)img.width * img.height;
     if (!f || fwrite(img.rgb, 3, n, f) != n || fclose(f) != 0) {
@@ -74,14 +83,9 @@ static int fit(int argc, char **argv)
         o.loop = KQ_LOOP_DRIFT;
     o.no_simd = argc > 8 && !strcmp(argv[8], "portable");
     o.no_coarse = getenv("KQ_NO_COARSE") != NULL; /* for tuning */
-    kq_load_options lo;
-    kq_load_options_default(&lo);
     kq_image img = {0};
-    char err[256] = "";
-    if (kq_image_load_file(image, &lo, &img, err, sizeof err) != KQ_OK) {
-        fprintf(stderr, "%s: %s\n", image, err);
+    if (!load_image(image, &img))
         return 1;
-    }
     size_t n = (size_t)img.width * img.height;
     kq_kmeans_params p;
     kq_kmeans_params_default(&p);
