@@ -964,6 +964,9 @@ case_threads_identical() {
   [ "$(grep -ao IDAT b1.png | wc -l)" -ge 4 ] || die "no segments in b1.png"
   expect_error 64 "-j: invalid value '-1'" -j -1 "$PHOTO" o.png
   expect_error 64 "--threads: invalid value 'x'" --threads x "$PHOTO" o.png
+  expect_ok -q -j 256 -k 3 "$PHOTO" s256.png # the largest -j the help gives
+  cmp -s s1.png s256.png || die "-j 1 and -j 256 differ"
+  expect_error 64 "-j: invalid value '257'" -j 257 "$PHOTO" o.png
 }
 
 case_timings() {
