@@ -43,15 +43,22 @@ static void flat_colour_stays_flat_at_any_size(void **state)
     kq_image_free(&src);
 }
 
+/* A black image whose columns from white_from on are white. */
+static kq_image white_on_the_right(int width, int height, int white_from)
+{
+    kq_image img = kq_test_image(width, height, 0, 0, 0);
+    for (int y = 0; y < height; y++)
+        for (int x = white_from; x < width; x++)
+            kq_test_set_pixel(&img, x, y, 255, 255, 255);
+    return img;
+}
+
 static void halves_keep_their_sides(void **state)
 {
     (void)state;
     /* Left half black, right half white: after halving the width the
      * outer columns keep their colour. */
-    kq_image src = kq_test_image(8, 2, 0, 0, 0);
-    for (int y = 0; y < 2; y++)
-        for (int x = 4; x < 8; x++)
-            kq_test_set_pixel(&src, x, y, 255, 255, 255);
+    kq_image src = white_on_the_right(8, 2, 4);
     kq_image out = {0};
     assert_int_equal(kq_image_resize(&src, 4, 2, &out), KQ_OK);
     assert_true(out.rgb[0] < 20);
@@ -115,10 +122,7 @@ static void block_shrink_is_close_to_one_step(void **state)
 static void partial_last_block_keeps_its_width(void **state)
 {
     (void)state;
-    kq_image src = kq_test_image(1003, 8, 0, 0, 0);
-    for (int y = 0; y < 8; y++)
-        for (int x = 1000; x < 1003; x++)
-            kq_test_set_pixel(&src, x, y, 255, 255, 255);
+    kq_image src = white_on_the_right(1003, 8, 1000);
     unsigned char ref[10 * 2 * 3];
     assert_true(stbir_resize_uint8(src.rgb, 1003, 8, 0, ref, 10, 2, 0, 3));
     kq_image out = {0};
