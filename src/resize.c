@@ -28,15 +28,15 @@ static void add_row(const kq_image *src, int y, int fx, int mid_w,
     const unsigned char *p = src->rgb + (size_t)y * (size_t)src->width * 3;
     for (int b = 0; b < mid_w; b++) {
         int x1 = (b + 1) * fx < src->width ? (b + 1) * fx : src->width;
-        uint64_t r = 0, g = 0, bl = 0;
+        uint64_t red = 0, green = 0, blue = 0;
         for (int x = b * fx; x < x1; x++, p += 3) {
-            r += p[0];
-            g += p[1];
-            bl += p[2];
+            red += p[0];
+            green += p[1];
+            blue += p[2];
         }
-        acc[3 * b] += r;
-        acc[3 * b + 1] += g;
-        acc[3 * b + 2] += bl;
+        acc[3 * b] += red;
+        acc[3 * b + 1] += green;
+        acc[3 * b + 2] += blue;
     }
 }
 
