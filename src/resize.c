@@ -21,13 +21,20 @@ static int box_factor(int from, int to)
     return f > 1 ? f : 1;
 }
 
+/* The end of block b of f pixels on a side of n pixels: the last block
+ * holds what is left. */
+static int block_end(int b, int f, int n)
+{
+    return (b + 1) * f < n ? (b + 1) * f : n;
+}
+
 /* Adds source row y, block by block of fx pixels, to acc (3 per block). */
 static void add_row(const kq_image *src, int y, int fx, int mid_w,
                     uint64_t *acc)
 {
     const unsigned char *p = src->rgb + (size_t)y * (size_t)src->width * 3;
     for (int b = 0; b < mid_w; b++) {
-        int x1 = (b + 1) * fx < src->width ? (b + 1) * fx : src->width;
+        int x1 = block_end(b, fx, src->width);
         uint64_t red = 0, green = 0, blue = 0;
         for (int x = b * fx; x < x1; x++, p += 3) {
             red += p[0];
@@ -57,13 +64,13 @@ static kq_status box_shrink(const kq_image *src, int fx, int fy,
     mid->width = mid_w;
     mid->height = mid_h;
     for (int r = 0; r < mid_h; r++) {
-        int y1 = (r + 1) * fy < src->height ? (r + 1) * fy : src->height;
+        int y1 = block_end(r, fy, src->height);
         memset(acc, 0, sizeof(uint64_t) * 3 * (size_t)mid_w);
         for (int y = r * fy; y < y1; y++)
             add_row(src, y, fx, mid_w, acc);
         unsigned char *out = mid->rgb + (size_t)r * (size_t)mid_w * 3;
         for (int b = 0; b < mid_w; b++) {
-            int x1 = (b + 1) * fx < src->width ? (b + 1) * fx : src->width;
+            int x1 = block_end(b, fx, src->width);
             uint64_t n = (uint64_t)(x1 - b * fx) * (uint64_t)(y1 - r * fy);
             for (int c = 0; c < 3; c++)
                 out[3 * b + c] = (unsigned char)((acc[3 * b + c] + n / 2) / n);
@@ -95,9 +102,9 @@ static kq_status resample(const kq_image *src, unsigned char *pixels,
                           int width, int height)
 {
     int fx = box_factor(src->width, width), fy = box_factor(src->height, height);
-    if (fx == 1 && fy == 1)
-        return stbir_resize_uint8(src->rgb, src->width, src->height, 0,
-                                  pixels, width, height, 0, 3)
+    if (fx == 1 && fy == 1) /* the whole image: stbir_resize_uint8's call */
+        return stb_resize(src, (float)src->width, (float)src->height, pixels,
+                          width, height)
                    ? KQ_OK
                    : KQ_ERR_INTERNAL;
     kq_image mid = {0};
