@@ -5,6 +5,7 @@
  *     kq_image img = {0}, small = {0}, out = {0};
  *     kq_load_options lo;
  *     kq_load_options_default(&lo);
+ *     lo.resize_width = 240, lo.resize_height = 320; // a big JPEG decodes reduced
  *     char err[256];
  *     if (kq_image_load_file("in.jpg", &lo, &img, err, sizeof err) != KQ_OK) ...
  *     kq_image_resize(&img, 240, 320, &small);
@@ -67,6 +68,12 @@ typedef struct {
     int width;
     int height;
     unsigned char *rgb;
+    /* A JPEG decoded at a reduced scale (see kq_load_options.resize_width):
+     * reduced_by is 2, 4 or 8 and source_width x source_height is the size
+     * its header gives; kq_image_resize maps exactly that area. All 0 for
+     * an image at its full size. */
+    int reduced_by;
+    int source_width, source_height;
 } kq_image;
 
 #define KQ_DEFAULT_MAX_PIXELS 100000000u    /* 100 megapixels */
@@ -86,9 +93,16 @@ typedef struct {
     void (*on_rows)(void *ctx, const unsigned char *rgb, int width,
                     int height, int rows_done);
     void *on_rows_ctx;
+    /* perf: the size the caller resizes the image to next (0 x 0, the
+     * default: none). A JPEG is then decoded at 1/8, 1/4 or 1/2 of its
+     * size (libjpeg-turbo's DCT scaling), the first of those that keeps at
+     * least twice this size on both sides (none: full size), and says so
+     * in kq_image.reduced_by. */
+    int resize_width, resize_height;
 } kq_load_options;
 
-/* Fills *opts with the defaults: 100 MP, 1 GiB, white background. */
+/* Fills *opts with the defaults: 100 MP, 1 GiB, white background, full
+ * size. */
 void kq_load_options_default(kq_load_options *opts);
 
 /* Decodes an image held in memory (any format stb_image reads). The header is

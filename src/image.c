@@ -20,6 +20,7 @@ void kq_load_options_default(kq_load_options *opts)
     memset(opts->background, 255, sizeof opts->background);
     opts->on_rows = NULL;
     opts->on_rows_ctx = NULL;
+    opts->resize_width = opts->resize_height = 0;
 }
 
 void kq_image_free(kq_image *img)
@@ -109,7 +110,7 @@ static kq_status rgb_from_samples(unsigned char *decoded, int w, int h,
         if (!rgb)
             return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     }
-    *out = (kq_image){w, h, rgb};
+    *out = (kq_image){.width = w, .height = h, .rgb = rgb};
     return KQ_OK;
 }
 
@@ -122,16 +123,24 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
                                        size_t err_len)
 {
     unsigned char *px = NULL;
-    int comp = 3;
+    int comp = 3, by = 1;
     kq_status st = KQ_OK;
     if (kq_jpeg_is(data, len))
-        st = kq_jpeg_decode(data, len, w, h, opts, &px, err, err_len);
+        st = kq_jpeg_decode(data, len, w, h, opts, &px, &by, err, err_len);
     else if (kq_png_is(data, len))
         st = kq_png_decode(data, len, w, h, &px, &comp, err, err_len);
     *done = st != KQ_OK || px;
-    return st == KQ_OK && px
-               ? rgb_from_samples(px, w, h, comp, opts, out, err, err_len)
-               : st;
+    if (st != KQ_OK || !px)
+        return st;
+    st = rgb_from_samples(px, kq_jpeg_reduced_side(w, by),
+                          kq_jpeg_reduced_side(h, by), comp, opts, out, err,
+                          err_len);
+    if (st == KQ_OK && by > 1) {
+        out->reduced_by = by;
+        out->source_width = w;
+        out->source_height = h;
+    }
+    return st;
 }
 
 kq_status kq_image_load_memory(const unsigned char *data, size_t len,

@@ -484,7 +484,7 @@ static kq_status rgb_filters_for(const kq_image *img, int *filters,
                                  char *err, size_t err_len)
 {
     *filters = PNG_ALL_FILTERS;
-    kq_image sample = {0, 0, NULL};
+    kq_image sample = {0};
     kq_status st = sample_rows(img, &sample);
     if (st != KQ_OK)
         return kq_fail(st, err, err_len, "out of memory");

@@ -67,14 +67,44 @@ static void read_rows(struct jpeg_decompress_struct *cinfo,
     }
 }
 
-kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
-                         int height, const kq_load_options *opts,
-                         unsigned char **rgb_out, char *err, size_t err_len)
+int kq_jpeg_reduced_side(int n, int by)
+{
+    return n / by + (n % by != 0);
+}
+
+/* perf: a JPEG that is resized next to a much smaller size is decoded at
+ * 1/s of its size (libjpeg-turbo's DCT scaling: each 8x8 block's inverse
+ * DCT from its lowest frequencies only, close to a mean over s x s
+ * pixels), with s the largest of 8, 4 and 2 that leaves at least twice the
+ * target on both sides, the margin resize.c's block means leave the
+ * Mitchell filter. The entropy decoding stays, so the decode costs less
+ * but not 1/s^2 (12 MP to 240x320: 1/4, djpeg 0.12 -> 0.09 s), and the
+ * resize then reads 16x fewer pixels. */
+typedef struct {
+    int width, height; /* the header's */
+    int by;            /* 1, 2, 4 or 8 */
+} jpeg_scale;
+
+static int reduction_for(int width, int height, const kq_load_options *opts)
+{
+    int s = 8;
+    if (opts->resize_width <= 0 || opts->resize_height <= 0)
+        return 1;
+    while (s > 1 &&
+           (kq_jpeg_reduced_side(width, s) / 2 < opts->resize_width ||
+            kq_jpeg_reduced_side(height, s) / 2 < opts->resize_height))
+        s /= 2;
+    return s;
+}
+
+static kq_status decode_at(const unsigned char *data, size_t len,
+                           const jpeg_scale *scale,
+                           const kq_load_options *opts,
+                           unsigned char **rgb_out, char *err, size_t err_len)
 {
     struct jpeg_decompress_struct cinfo;
     decode_failure failure;
     unsigned char *volatile rgb = NULL;
-    *rgb_out = NULL;
     cinfo.err = jpeg_std_error(&failure.mgr);
     failure.mgr.error_exit = on_error;
     failure.mgr.emit_message = on_message;
@@ -95,15 +125,21 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
         return KQ_OK; /* *rgb_out stays NULL: stb_image converts these */
     }
     cinfo.out_color_space = JCS_RGB;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned)scale->by;
     jpeg_start_decompress(&cinfo);
-    if ((int)cinfo.output_width != width || (int)cinfo.output_height != height ||
+    int out_w = kq_jpeg_reduced_side(scale->width, scale->by),
+        out_h = kq_jpeg_reduced_side(scale->height, scale->by);
+    if ((int)cinfo.output_width != out_w || (int)cinfo.output_height != out_h ||
         cinfo.output_components != 3) {
         jpeg_destroy_decompress(&cinfo);
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                       "corrupt image (decoded %ux%u, header said %dx%d)",
-                       cinfo.output_width, cinfo.output_height, width, height);
+                       "corrupt image (decoded %ux%u at 1/%d, header said "
+                       "%dx%d)",
+                       cinfo.output_width, cinfo.output_height, scale->by,
+                       scale->width, scale->height);
     }
-    size_t bytes = (size_t)width * (size_t)height * 3; /* checked sizes */
+    size_t bytes = (size_t)out_w * (size_t)out_h * 3; /* checked sizes */
     rgb = malloc(bytes);
     if (!rgb) {
         jpeg_destroy_decompress(&cinfo);
@@ -115,4 +151,15 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
     jpeg_destroy_decompress(&cinfo);
     *rgb_out = rgb;
     return KQ_OK;
+}
+
+kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
+                         int height, const kq_load_options *opts,
+                         unsigned char **rgb_out, int *reduced_by, char *err,
+                         size_t err_len)
+{
+    jpeg_scale scale = {width, height, reduction_for(width, height, opts)};
+    *rgb_out = NULL;
+    *reduced_by = scale.by;
+    return decode_at(data, len, &scale, opts, rgb_out, err, err_len);
 }

@@ -82,13 +82,19 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
 bool kq_jpeg_is(const unsigned char *data, size_t len);
 
 /* Decodes a JPEG whose header said width x height (already checked
- * against the limits) to 8-bit RGB in a new *rgb_out. Returns KQ_OK with
+ * against the limits) to 8-bit RGB in a new *rgb_out, at 1/(*reduced_by)
+ * of that size on each side, rounded up (1 unless opts->resize_width asks
+ * for less; kq_jpeg_reduced_side gives the sides). Returns KQ_OK with
  * *rgb_out NULL for CMYK and YCCK JPEGs, which libjpeg cannot turn into
  * RGB (the caller decodes those otherwise); KQ_ERR_INPUT_FORMAT with err
  * set when the data is corrupt or truncated. */
 kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
                          int height, const kq_load_options *opts,
-                         unsigned char **rgb_out, char *err, size_t err_len);
+                         unsigned char **rgb_out, int *reduced_by, char *err,
+                         size_t err_len);
+
+/* A side of n pixels decoded at 1/by of its size: libjpeg rounds up. */
+int kq_jpeg_reduced_side(int n, int by);
 
 /* ---- PNG encoding of RGB images (indexed_png.c) ---- */
 

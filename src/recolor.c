@@ -45,8 +45,7 @@ kq_status kq_recolor(const kq_image *shape, const kq_kmeans_result *result,
         rgb[3 * i + 2] = colour[2];
     }
     free(palette);
-    out->width = shape->width;
-    out->height = shape->height;
-    out->rgb = rgb;
+    *out = (kq_image){.width = shape->width, .height = shape->height,
+                      .rgb = rgb};
     return KQ_OK;
 }

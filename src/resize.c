@@ -97,22 +97,31 @@ static bool stb_resize(const kq_image *src, float width_used,
                height_used / (float)src->height) != 0;
 }
 
+/* How many of its own pixels a side of src spans of the picture: a JPEG
+ * decoded at 1/s of n pixels has n / s rounded up, its last pixel from
+ * fewer than s (jpeg.c). */
+static float side_used(int pixels, int source, int reduced_by)
+{
+    return reduced_by > 1 ? (float)source / (float)reduced_by : (float)pixels;
+}
+
 /* Shrinks by blocks first where a side is over four times its target. */
 static kq_status resample(const kq_image *src, unsigned char *pixels,
                           int width, int height)
 {
+    float used_w = side_used(src->width, src->source_width, src->reduced_by),
+          used_h = side_used(src->height, src->source_height, src->reduced_by);
     int fx = box_factor(src->width, width), fy = box_factor(src->height, height);
-    if (fx == 1 && fy == 1) /* the whole image: stbir_resize_uint8's call */
-        return stb_resize(src, (float)src->width, (float)src->height, pixels,
-                          width, height)
+    if (fx == 1 && fy == 1) /* at full size: stbir_resize_uint8's call */
+        return stb_resize(src, used_w, used_h, pixels, width, height)
                    ? KQ_OK
                    : KQ_ERR_INTERNAL;
     kq_image mid = {0};
     kq_status st = box_shrink(src, fx, fy, &mid);
     if (st != KQ_OK)
         return st;
-    bool ok = stb_resize(&mid, (float)src->width / (float)fx,
-                         (float)src->height / (float)fy, pixels, width, height);
+    bool ok = stb_resize(&mid, used_w / (float)fx, used_h / (float)fy, pixels,
+                         width, height);
     kq_image_free(&mid);
     return ok ? KQ_OK : KQ_ERR_INTERNAL;
 }
@@ -143,8 +152,6 @@ kq_status kq_image_resize(const kq_image *src, int width, int height,
             return st;
         }
     }
-    out->width = width;
-    out->height = height;
-    out->rgb = pixels;
+    *out = (kq_image){.width = width, .height = height, .rgb = pixels};
     return KQ_OK;
 }

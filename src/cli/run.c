@@ -85,6 +85,10 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     lo.max_pixels = opts->max_pixels;
     memcpy(lo.background, opts->background, sizeof lo.background);
     count_while_decoding(opts, in, &lo);
+    if (!opts->native_size) { /* perf: a large JPEG decodes reduced */
+        lo.resize_width = opts->width;
+        lo.resize_height = opts->height;
+    }
     kq_status st = KQ_OK;
     double t0 = kq_cli_now(); /* perf */
     if (opts->url) { /* fetch (issue 3): download instead of reading */
@@ -274,6 +278,13 @@ static int write_outputs(const kq_cli_options *opts, prepared_input *in,
     return code;
 }
 
+/* A side of the input as its file gives it, also when a JPEG was decoded
+ * at a reduced size. */
+static int input_side(int decoded, int source)
+{
+    return source > 0 ? source : decoded;
+}
+
 static void report(const kq_cli_options *opts, const prepared_input *in,
                    const kq_kmeans_result *r, const char *image_path,
                    const char *table_path, const kq_run_metrics *metrics,
@@ -284,8 +295,10 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
         return;
     kq_run_report rep = {
         .input = opts->input,
-        .input_width = in->original.width,
-        .input_height = in->original.height,
+        .input_width = input_side(in->original.width,
+                                  in->original.source_width),
+        .input_height = input_side(in->original.height,
+                                   in->original.source_height),
         .width = in->clustered.width,
         .height = in->clustered.height,
         .output = image_path,

@@ -37,11 +37,10 @@ void kq_canvas_free(kq_canvas *canvas)
 kq_status kq_canvas_to_image(const kq_canvas *canvas, kq_image *out)
 {
     size_t values = (size_t)canvas->width * (size_t)canvas->height * 3;
-    out->rgb = malloc(values);
+    *out = (kq_image){.width = canvas->width, .height = canvas->height,
+                      .rgb = malloc(values)};
     if (!out->rgb)
         return KQ_ERR_NOMEM;
-    out->width = canvas->width;
-    out->height = canvas->height;
     for (size_t i = 0; i < values; i++) {
         float v = canvas->rgb[i];
         out->rgb[i] = (unsigned char)(v <= 0 ? 0 : v >= 255 ? 255 : lroundf(v));

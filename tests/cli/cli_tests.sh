@@ -181,6 +181,23 @@ case_input_formats() {
   done
 }
 
+# A JPEG over four times the target on both sides decodes reduced (1/2 here:
+# 600x800 keeps twice 240x320); the report still names its own size.
+case_large_jpeg_reduced() {
+  expect_ok -q -k 2 --size 1200x1600 --save-input big.jpg "$PHOTO" x.png
+  expect_ok -k 3 big.jpg a.png
+  grep -q '^input: .*big.jpg (1200x1600), clustered at 240x320$' .stdout ||
+    die "report: $(head -1 .stdout)"
+  [ "$("$INSPECT" size a.png)" = "240 320" ] || die "size $("$INSPECT" size a.png)"
+  expect_ok -q -k 3 big.jpg b.png
+  cmp -s a.png b.png || die "two runs differ"
+  expect_ok -k 3 --json big.jpg j.png
+  grep -q '"input_width":1200,"input_height":1600,"width":240,"height":320' .stdout ||
+    die "json: $(cat .stdout)"
+  expect_ok -q -k 3 --size native big.jpg n.png
+  [ "$("$INSPECT" size n.png)" = "1200 1600" ] || die "native $("$INSPECT" size n.png)"
+}
+
 # ---- bad input ----------------------------------------------------------
 
 case_missing_input() {

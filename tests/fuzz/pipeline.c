@@ -1,6 +1,7 @@
 /* pipeline.c - the CLI's pipeline on in-memory bytes (see pipeline.h). */
 #include "pipeline.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <stb_image_write.h>
@@ -13,18 +14,22 @@ typedef struct {
     int format;        /* 0..3: png, jpeg, bmp, tga */
 } fuzz_choice;
 
-static fuzz_choice choose(const uint8_t *data, size_t len, const kq_image *img)
+static uint8_t byte_from_end(const uint8_t *data, size_t len, size_t back)
 {
-    uint8_t a = len > 0 ? data[len - 1] : 0;
-    uint8_t b = len > 1 ? data[len - 2] : 0;
-    uint8_t c = len > 2 ? data[len - 3] : 0;
-    fuzz_choice ch = {1 + a % 32, 1 + b % 32, 1 + c % 16, (a >> 5) & 3};
-    size_t native = (size_t)img->width * (size_t)img->height;
-    if ((b & 0x80) && native <= 1024) { /* small inputs: also native size */
-        ch.width = img->width;
-        ch.height = img->height;
-    }
-    return ch;
+    return len > back ? data[len - 1 - back] : 0;
+}
+
+/* Small inputs may also stay at their native size. */
+static bool wants_native(const uint8_t *data, size_t len)
+{
+    return (byte_from_end(data, len, 1) & 0x80) != 0;
+}
+
+static fuzz_choice choose(const uint8_t *data, size_t len)
+{
+    uint8_t a = byte_from_end(data, len, 0), b = byte_from_end(data, len, 1),
+            c = byte_from_end(data, len, 2);
+    return (fuzz_choice){1 + a % 32, 1 + b % 32, 1 + c % 16, (a >> 5) & 3};
 }
 
 typedef struct {
@@ -81,12 +86,21 @@ kq_status fuzz_pipeline_run(const uint8_t *data, size_t len)
     kq_load_options lo;
     kq_load_options_default(&lo);
     lo.max_pixels = FUZZ_MAX_PIXELS;
+    fuzz_choice ch = choose(data, len);
+    if (!wants_native(data, len)) { /* as the CLI: a JPEG may decode reduced */
+        lo.resize_width = ch.width;
+        lo.resize_height = ch.height;
+    }
     kq_image img = {0}, small = {0};
     char err[256];
     kq_status st = kq_image_load_memory(data, len, &lo, &img, err, sizeof err);
     if (st != KQ_OK)
         return st;
-    fuzz_choice ch = choose(data, len, &img);
+    if (wants_native(data, len) &&
+        (size_t)img.width * (size_t)img.height <= 1024) {
+        ch.width = img.width;
+        ch.height = img.height;
+    }
     st = kq_image_resize(&img, ch.width, ch.height, &small);
     if (st == KQ_OK)
         st = cluster_and_encode(&small, ch);

@@ -354,7 +354,7 @@ static int filtered_rows(const kq_image *img)
 
 static kq_image load_photo(void)
 {
-    kq_image img = {0, 0, NULL};
+    kq_image img = {0};
     kq_load_options opts;
     kq_load_options_default(&opts);
     assert_int_equal(kq_image_load_file(PHOTO, &opts, &img, NULL, 0), KQ_OK);
@@ -367,7 +367,7 @@ static kq_image load_photo(void)
 static void recoloured_rows_go_unfiltered(void **state)
 {
     (void)state;
-    kq_image photo = load_photo(), recoloured = {0, 0, NULL};
+    kq_image photo = load_photo(), recoloured = {0};
     kq_kmeans_params params;
     kq_kmeans_params_default(&params);
     params.k = 8;

@@ -1,9 +1,11 @@
 /* test_jpeg.c - JPEG input through libjpeg-turbo: the same picture as
- * stb_image decodes, grey and CMYK files, truncated files refused. */
+ * stb_image decodes, grey and CMYK files, truncated files refused, and
+ * large files decoded reduced for a small target. */
 #include "testutil.h"
 
 #include "kq_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,146 @@ static void cmyk_jpeg_still_loads(void **state)
     free(s.data);
 }
 
+/* ---- decoded reduced for a small target ---- */
+
+/* A smooth width x height picture, white from column white_from on. */
+static kq_test_sink photo_jpeg(int width, int height, int white_from)
+{
+    size_t n = (size_t)width * (size_t)height;
+    unsigned char *px = malloc(3 * n);
+    assert_non_null(px);
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            unsigned char *p = px + 3 * ((size_t)y * (size_t)width + (size_t)x);
+            double v = 90.0 * sin(x / 29.0) * cos(y / 17.0);
+            p[0] = (unsigned char)(128 + v);
+            p[1] = (unsigned char)(100 - v / 2);
+            p[2] = (unsigned char)(40 + (x / 8 + y / 8) % 160);
+            if (x >= white_from)
+                memset(p, 255, 3);
+        }
+    kq_test_sink s = {0};
+    assert_true(stbi_write_jpg_to_func(kq_test_sink_write, &s, width, height,
+                                       3, px, 95));
+    free(px);
+    return s;
+}
+
+static kq_status load_for(const kq_test_sink *s, int width, int height,
+                          kq_image *img)
+{
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    lo.resize_width = width;
+    lo.resize_height = height;
+    return kq_image_load_memory(s->data, s->len, &lo, img, NULL, 0);
+}
+
+/* The largest reduction (1/8, 1/4, 1/2) that keeps twice the target on
+ * both sides, and the size the header gave. */
+static void large_jpeg_decodes_reduced_for_a_small_target(void **state)
+{
+    (void)state;
+    kq_test_sink s = photo_jpeg(640, 480, 640);
+    const int cases[][5] = {/* target w, h -> reduced by, decoded w, h */
+                            {0, 0, 0, 640, 480},    {40, 30, 8, 80, 60},
+                            {41, 30, 4, 160, 120},  {80, 60, 4, 160, 120},
+                            {160, 120, 2, 320, 240}, {161, 60, 0, 640, 480},
+                            {40, 121, 0, 640, 480}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        kq_image img = {0};
+        assert_int_equal(load_for(&s, cases[c][0], cases[c][1], &img), KQ_OK);
+        assert_int_equal(img.reduced_by, cases[c][2]);
+        assert_int_equal(img.width, cases[c][3]);
+        assert_int_equal(img.height, cases[c][4]);
+        assert_int_equal(img.source_width, cases[c][2] ? 640 : 0);
+        assert_int_equal(img.source_height, cases[c][2] ? 480 : 0);
+        kq_image_free(&img);
+    }
+    free(s.data);
+}
+
+/* Mean and largest difference of two images of the same size. */
+static double mean_difference(const kq_image *a, const kq_image *b, int *worst)
+{
+    size_t bytes = (size_t)a->width * (size_t)a->height * 3;
+    long total = 0;
+    *worst = 0;
+    for (size_t i = 0; i < bytes; i++) {
+        int d = abs((int)a->rgb[i] - (int)b->rgb[i]);
+        total += d;
+        *worst = d > *worst ? d : *worst;
+    }
+    return (double)total / (double)bytes;
+}
+
+/* Resized to the target, the reduced decode is within half a level on average
+ * of the full decode resized. */
+static void reduced_decode_resizes_like_the_full_decode(void **state)
+{
+    (void)state;
+    kq_test_sink s = photo_jpeg(640, 480, 640);
+    kq_image full = {0}, reduced = {0}, a = {0}, b = {0};
+    assert_int_equal(load_for(&s, 0, 0, &full), KQ_OK);
+    assert_int_equal(load_for(&s, 40, 30, &reduced), KQ_OK);
+    assert_int_equal(reduced.reduced_by, 8);
+    assert_int_equal(kq_image_resize(&full, 40, 30, &a), KQ_OK);
+    assert_int_equal(kq_image_resize(&reduced, 40, 30, &b), KQ_OK);
+    int worst;
+    double mean = mean_difference(&a, &b, &worst);
+    assert_true(mean < 0.5);
+    assert_true(worst <= 3);
+    kq_image_free(&a);
+    kq_image_free(&b);
+    kq_image_free(&full);
+    kq_image_free(&reduced);
+    free(s.data);
+}
+
+/* 1003 columns at 1/4 are 251 pixels, the last from 3 columns: the resize
+ * maps 250.75 of them, as the full decode's resize maps its 1003. */
+static void reduced_last_column_keeps_its_width(void **state)
+{
+    (void)state;
+    kq_test_sink s = photo_jpeg(1003, 64, 1000);
+    kq_image full = {0}, reduced = {0}, a = {0}, b = {0};
+    assert_int_equal(load_for(&s, 0, 0, &full), KQ_OK);
+    assert_int_equal(load_for(&s, 125, 8, &reduced), KQ_OK);
+    assert_int_equal(reduced.reduced_by, 4);
+    assert_int_equal(reduced.width, 251);
+    assert_int_equal(kq_image_resize(&full, 125, 8, &a), KQ_OK);
+    assert_int_equal(kq_image_resize(&reduced, 125, 8, &b), KQ_OK);
+    for (int y = 0; y < 8; y++) {
+        size_t last = 3 * ((size_t)y * 125 + 124);
+        for (int c = 0; c < 3; c++)
+            assert_true(abs((int)a.rgb[last + c] - (int)b.rgb[last + c]) <= 3);
+    }
+    kq_image_free(&a);
+    kq_image_free(&b);
+    kq_image_free(&full);
+    kq_image_free(&reduced);
+    free(s.data);
+}
+
+/* Only JPEGs decode reduced: a PNG keeps its size whatever the target. */
+static void png_keeps_its_size_for_a_small_target(void **state)
+{
+    (void)state;
+    unsigned char px[W * H * 3];
+    fill_picture(px, 3);
+    kq_test_sink s = {0};
+    assert_true(
+        stbi_write_png_to_func(kq_test_sink_write, &s, W, H, 3, px, W * 3));
+    kq_image img = {0};
+    assert_int_equal(load_for(&s, 4, 3, &img), KQ_OK);
+    assert_int_equal(img.width, W);
+    assert_int_equal(img.height, H);
+    assert_int_equal(img.reduced_by, 0);
+    assert_memory_equal(img.rgb, px, sizeof px);
+    kq_image_free(&img);
+    free(s.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +302,10 @@ int main(void)
         cmocka_unit_test(grey_jpeg_becomes_equal_channels),
         cmocka_unit_test(truncated_jpeg_is_refused),
         cmocka_unit_test(cmyk_jpeg_still_loads),
+        cmocka_unit_test(large_jpeg_decodes_reduced_for_a_small_target),
+        cmocka_unit_test(reduced_decode_resizes_like_the_full_decode),
+        cmocka_unit_test(reduced_last_column_keeps_its_width),
+        cmocka_unit_test(png_keeps_its_size_for_a_small_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

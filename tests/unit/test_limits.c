@@ -37,7 +37,7 @@ static void mul_size_at_the_edges(void **state)
 static kq_image huge_image(int w, int h)
 {
     static unsigned char poison[3];
-    kq_image img = {w, h, poison};
+    kq_image img = {.width = w, .height = h, .rgb = poison};
     return img;
 }
 

@@ -9,7 +9,9 @@
 kq_image kq_test_image(int width, int height, unsigned char r,
                        unsigned char g, unsigned char b)
 {
-    kq_image img = {width, height, malloc((size_t)width * height * 3)};
+    kq_image img = {.width = width,
+                    .height = height,
+                    .rgb = malloc((size_t)width * height * 3)};
     assert_non_null(img.rgb);
     for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++)
