@@ -39,5 +39,10 @@ c() { convert "$photo" "$@"; }
   c $small $alpha "$out/rgba.psd"
   c $small "$out/rgb.ppm"
   c $small -colorspace Gray "$out/grey.pgm"
+  # A JPEG the loader decodes at 1/8: odd sides (partial last blocks), and
+  # bytes after its end that pick a 1x2 target (pipeline.c reads the last
+  # three bytes; decoders ignore what follows the end marker).
+  c -resize '61x45!' -strip -quality 80 "$out/reduced.jpg"
+  printf '\003\001\000' >>"$out/reduced.jpg"
 }
 ls -l "$out"
