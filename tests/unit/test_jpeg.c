@@ -228,27 +228,37 @@ static double mean_difference(const kq_image *a, const kq_image *b, int *worst)
     return (double)total / (double)bytes;
 }
 
-/* Resized to the target, the reduced decode is within half a level on average
- * of the full decode resized. */
+/* s's JPEG resized to width x height from its full decode (into *from_full)
+ * and from its decode reduced by `by` (into *from_reduced); frees s. */
+static void resize_both_ways(kq_test_sink *s, int width, int height, int by,
+                             kq_image *from_full, kq_image *from_reduced)
+{
+    kq_image full = {0}, reduced = {0};
+    assert_int_equal(load_for(s, 0, 0, &full), KQ_OK);
+    assert_int_equal(load_for(s, width, height, &reduced), KQ_OK);
+    assert_int_equal(reduced.reduced_by, by);
+    assert_int_equal(kq_image_resize(&full, width, height, from_full), KQ_OK);
+    assert_int_equal(kq_image_resize(&reduced, width, height, from_reduced),
+                     KQ_OK);
+    kq_image_free(&full);
+    kq_image_free(&reduced);
+    free(s->data);
+}
+
+/* Resized to the target, the reduced decode is within half a level on
+ * average of the full decode resized. */
 static void reduced_decode_resizes_like_the_full_decode(void **state)
 {
     (void)state;
     kq_test_sink s = photo_jpeg(640, 480, 640);
-    kq_image full = {0}, reduced = {0}, a = {0}, b = {0};
-    assert_int_equal(load_for(&s, 0, 0, &full), KQ_OK);
-    assert_int_equal(load_for(&s, 40, 30, &reduced), KQ_OK);
-    assert_int_equal(reduced.reduced_by, 8);
-    assert_int_equal(kq_image_resize(&full, 40, 30, &a), KQ_OK);
-    assert_int_equal(kq_image_resize(&reduced, 40, 30, &b), KQ_OK);
+    kq_image a = {0}, b = {0};
+    resize_both_ways(&s, 40, 30, 8, &a, &b);
     int worst;
     double mean = mean_difference(&a, &b, &worst);
     assert_true(mean < 0.5);
     assert_true(worst <= 3);
     kq_image_free(&a);
     kq_image_free(&b);
-    kq_image_free(&full);
-    kq_image_free(&reduced);
-    free(s.data);
 }
 
 /* 1003 columns at 1/4 are 251 pixels, the last from 3 columns: the resize
@@ -257,13 +267,8 @@ static void reduced_last_column_keeps_its_width(void **state)
 {
     (void)state;
     kq_test_sink s = photo_jpeg(1003, 64, 1000);
-    kq_image full = {0}, reduced = {0}, a = {0}, b = {0};
-    assert_int_equal(load_for(&s, 0, 0, &full), KQ_OK);
-    assert_int_equal(load_for(&s, 125, 8, &reduced), KQ_OK);
-    assert_int_equal(reduced.reduced_by, 4);
-    assert_int_equal(reduced.width, 251);
-    assert_int_equal(kq_image_resize(&full, 125, 8, &a), KQ_OK);
-    assert_int_equal(kq_image_resize(&reduced, 125, 8, &b), KQ_OK);
+    kq_image a = {0}, b = {0};
+    resize_both_ways(&s, 125, 8, 4, &a, &b);
     for (int y = 0; y < 8; y++) {
         size_t last = 3 * ((size_t)y * 125 + 124);
         for (int c = 0; c < 3; c++)
@@ -271,9 +276,6 @@ static void reduced_last_column_keeps_its_width(void **state)
     }
     kq_image_free(&a);
     kq_image_free(&b);
-    kq_image_free(&full);
-    kq_image_free(&reduced);
-    free(s.data);
 }
 
 /* Only JPEGs decode reduced: a PNG keeps its size whatever the target. */
