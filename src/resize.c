@@ -112,7 +112,7 @@ static kq_status resample(const kq_image *src, unsigned char *pixels,
     float used_w = side_used(src->width, src->source_width, src->reduced_by),
           used_h = side_used(src->height, src->source_height, src->reduced_by);
     int fx = box_factor(src->width, width), fy = box_factor(src->height, height);
-    if (fx == 1 && fy == 1) /* at full size: stbir_resize_uint8's call */
+    if (fx == 1 && fy == 1) /* unreduced: stbir_resize_uint8's call */
         return stb_resize(src, used_w, used_h, pixels, width, height)
                    ? KQ_OK
                    : KQ_ERR_INTERNAL;
