@@ -59,15 +59,10 @@ static void decodes_the_picture_stb_image_decodes(void **state)
     assert_non_null(ref);
     /* Two decoders round the inverse DCT and the chroma upsampling each
      * their own way: close, not equal. */
-    long total = 0;
-    int worst = 0;
-    for (size_t i = 0; i < sizeof px; i++) {
-        int d = abs((int)img.rgb[i] - (int)ref[i]);
-        total += d;
-        worst = d > worst ? d : worst;
-    }
+    int worst;
+    double mean = kq_test_mean_difference(img.rgb, ref, sizeof px, &worst);
     assert_true(worst <= 8);
-    assert_true((double)total / (double)sizeof px < 1.0);
+    assert_true(mean < 1.0);
     stbi_image_free(ref);
     kq_image_free(&img);
     free(s.data);
@@ -214,20 +209,6 @@ static void large_jpeg_decodes_reduced_for_a_small_target(void **state)
     free(s.data);
 }
 
-/* Mean and largest difference of two images of the same size. */
-static double mean_difference(const kq_image *a, const kq_image *b, int *worst)
-{
-    size_t bytes = (size_t)a->width * (size_t)a->height * 3;
-    long total = 0;
-    *worst = 0;
-    for (size_t i = 0; i < bytes; i++) {
-        int d = abs((int)a->rgb[i] - (int)b->rgb[i]);
-        total += d;
-        *worst = d > *worst ? d : *worst;
-    }
-    return (double)total / (double)bytes;
-}
-
 /* s's JPEG resized to width x height from its full decode (into *from_full)
  * and from its decode reduced by `by` (into *from_reduced); frees s. */
 static void resize_both_ways(kq_test_sink *s, int width, int height, int by,
@@ -254,7 +235,7 @@ static void reduced_decode_resizes_like_the_full_decode(void **state)
     kq_image a = {0}, b = {0};
     resize_both_ways(&s, 40, 30, 8, &a, &b);
     int worst;
-    double mean = mean_difference(&a, &b, &worst);
+    double mean = kq_test_mean_difference(a.rgb, b.rgb, 40 * 30 * 3, &worst);
     assert_true(mean < 0.5);
     assert_true(worst <= 3);
     kq_image_free(&a);

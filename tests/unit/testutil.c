@@ -28,6 +28,19 @@ void kq_test_set_pixel(kq_image *img, int x, int y, unsigned char r,
     p[2] = b;
 }
 
+double kq_test_mean_difference(const unsigned char *a, const unsigned char *b,
+                               size_t n, int *worst)
+{
+    long total = 0;
+    *worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = abs((int)a[i] - (int)b[i]);
+        total += d;
+        *worst = d > *worst ? d : *worst;
+    }
+    return (double)total / (double)n;
+}
+
 const char *kq_test_temp_path(char *buf, size_t len, const char *tag,
                               const char *ext)
 {

@@ -19,6 +19,11 @@ kq_image kq_test_image(int width, int height, unsigned char r,
 void kq_test_set_pixel(kq_image *img, int x, int y, unsigned char r,
                        unsigned char g, unsigned char b);
 
+/* The mean absolute difference of n bytes of a and b; the largest in
+ * *worst. */
+double kq_test_mean_difference(const unsigned char *a, const unsigned char *b,
+                               size_t n, int *worst);
+
 /* A fresh path "<TMPDIR>/kq_<tag>_<pid>_<counter><ext>" in buf. */
 const char *kq_test_temp_path(char *buf, size_t len, const char *tag,
                               const char *ext);
