@@ -8,7 +8,8 @@
 # Debian package mate-backgrounds with `apt-get download` for its photos
 # (nature/RainDrops.jpg, 1920x1200; abstract/Elephants_5640x3172.jpg,
 # 17.9 MP, re-encoded by ImageMagick at 4620x2600 = 12.0 MP, JPEG quality
-# 95, to keep the peers' runs within the time), and runs
+# 95, to keep the peers' runs within the time; the original as shipped,
+# a progressive JPEG, is one more case for kquant alone), and runs
 # tests/bench/bench.py with /usr/bin/python3.
 # Environment: RUNS (default 5), BIG_RUNS (3), PEER_PHOTO_RUNS (2, the
 # peers' runs at 1920x1200), PEER_BIG_RUNS (1),
@@ -47,6 +48,7 @@ trap 'rm -rf "$work"' EXIT
 py "$src/tests/bench/bench.py" --kquant "$build/kquant" \
   --engine "$build/tests/kq_engine_bench" --tutorial "$tutorial" \
   --photo "$photo" --big "$big" --workdir "$work" \
+  --shipped "$bg/abstract/Elephants_5640x3172.jpg" \
   --runs "${RUNS:-5}" --big-runs "${BIG_RUNS:-3}" \
   --peer-big-runs "${PEER_BIG_RUNS:-1}" --peer-photo-runs "${PEER_PHOTO_RUNS:-2}" \
   --peer-timeout "${PEER_TIMEOUT:-1800}" \
