@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <png.h>
 #include <zlib.h>
 
 #define PNG_MAX_PALETTE 256
-/* Measured on a 1920x1200 photo at k=16 (1.15 MB of 4-bit rows), the
- * deflate alone: level 9 wrote 227,639 bytes in 0.60 s, more than the
+/* zlib's level for 24-bit PNGs (through libpng). Measured on a 1920x1200
+ * photo at k=16 (1.15 MB of 4-bit palette rows), the deflate alone: level
+ * 9 wrote 227,639 bytes in 0.60 s, more than the
  * whole k-means; level 6 (zlib's default) 238,841 bytes in 83 ms; level 5
  * 252,963 in 39-41 ms; level 4 265,167 in 24-26 ms; level 3 273,908 in 22
  * ms; level 1 312,315 in 15 ms; Z_RLE 321,459 in 10-13 ms. Level 4 takes
@@ -39,24 +41,33 @@
  * image. */
 #define SAMPLE_ROWS 8
 #define SAMPLE_PERIOD 256
+/* Palette rows are deflated by libdeflate, at this level. The rows of
+ * four outputs, one stream each on one thread (bytes / ms), zlib level 4
+ * against libdeflate level 4: 12 MP k=256 8,730,479 / 398 against
+ * 8,721,692 / 194; 12 MP k=16 3,754,343 / 277 against 3,702,959 / 97;
+ * 1920x1200 k=16 265,275 / 21 against 251,936 / 12.5; k=64 532,576 / 38
+ * against 511,971 / 24.5. Level 6: 1.5-5% fewer bytes than level 4 in
+ * 1.4-2.2 times its time. (docs/performance-log.md, 2026-11-28.) */
+#define DEFLATE_LEVEL 4
 /* Large palette images are deflated in segments of rows on the thread
- * pool, as pigz does: every segment but the last ends with a sync flush
- * (a byte boundary), and starts with the 32 KiB before it as its
- * dictionary, so the segments join into one zlib stream that refers back
- * across them as a single deflate would. The rows go to a segment by the
- * image's size alone, so the bytes do not depend on the thread count. At
- * 12 MP, k=256 the deflate was half of the whole run (0.66 s of 1.4 s on
- * one core). From SEGMENT_MIN_RAW bytes of rows on: SEGMENT_QUANTUM
- * segments per SEGMENT_MIN_RAW bytes, at most SEGMENT_MAX (a multiple of
- * 1, 2 and 4 segments: threads finish together). Below, one libpng
- * stream (a 240x320 image is 77 kB: threads would save nothing). */
+ * pool, as pigz does. libdeflate has no flush, so every segment but the
+ * last is made joinable after its deflate (deflate_join.c: its final
+ * block no longer final, then an empty stored block), and the segments
+ * join into one zlib stream. Each starts without the rows before it as
+ * a dictionary (libdeflate has none): +0.2-1.2% bytes at segments of
+ * 300 kB and more. The rows go to a segment by the image's size alone,
+ * so the bytes do not depend on the thread count. From SEGMENT_MIN_RAW
+ * bytes of rows on: SEGMENT_QUANTUM segments per SEGMENT_MIN_RAW bytes,
+ * at most SEGMENT_MAX (a multiple of 1, 2 and 4 segments: threads finish
+ * together). Below, one segment (a 240x320 image is 77 kB: threads would
+ * save nothing). */
 #define SEGMENT_MIN_RAW ((size_t)1 << 20)
 #define SEGMENT_QUANTUM 4
 #define SEGMENT_MAX 16
-#define DEFLATE_WINDOW 32768
-#define ZLIB_HEADER_LEVEL4 "\x78\x5e" /* deflate, 32 KiB window, FLEVEL 1
-                                         (levels 2-5), check bits */
-_Static_assert(ZLIB_LEVEL >= 2 && ZLIB_LEVEL <= 5, "the header's FLEVEL");
+#define ZLIB_HEADER_FAST "\x78\x5e" /* deflate, 32 KiB window, FLEVEL 1
+                                       (libdeflate's levels 2-5), check
+                                       bits */
+_Static_assert(DEFLATE_LEVEL >= 2 && DEFLATE_LEVEL <= 5, "the header's FLEVEL");
 
 int kq_indexed_bit_depth(int k)
 {
@@ -77,8 +88,7 @@ typedef struct {
     const kq_label *labels;
     const unsigned char (*palette)[3];
     const unsigned char *rgb;
-    unsigned char *row;     /* one packed row */
-    const struct segments *segments; /* deflated already, or NULL */
+    const struct segments *segments; /* palette rows, deflated already */
     size_t counted;         /* bytes, when encoding only to count them */
     char message[256];      /* libpng's reason when it fails */
     int write_errno;        /* errno when it failed (ENOSPC on a full disk) */
@@ -147,18 +157,15 @@ static void set_header(png_structp png, png_infop info, const indexed_job *job)
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
 }
 
-static png_bytep row_of(indexed_job *job, int y)
+static png_bytep rgb_row(const indexed_job *job, int y)
 {
-    if (job->rgb)
-        return (png_bytep)job->rgb + (size_t)y * (size_t)job->width * 3;
-    pack_row_into(job, y, job->row);
-    return job->row;
+    return (png_bytep)job->rgb + (size_t)y * (size_t)job->width * 3;
 }
 
 /* ---- segments deflated on threads (see SEGMENT_MIN_RAW) ---- */
 
 typedef struct {
-    unsigned char *data; /* raw deflate, ending in a sync flush or final */
+    unsigned char *data; /* raw deflate, joinable unless the last */
     size_t bytes;
     size_t raw;          /* bytes of rows (with their filter bytes) */
     uLong adler;         /* Adler-32 of those rows */
@@ -172,11 +179,11 @@ struct segments {
     segment *seg;
 };
 
-/* 0 below SEGMENT_MIN_RAW bytes of rows: one stream through libpng. */
+/* 1 below SEGMENT_MIN_RAW bytes of rows. */
 static int segment_count(size_t raw)
 {
     size_t n = raw / SEGMENT_MIN_RAW * SEGMENT_QUANTUM;
-    return n > SEGMENT_MAX ? SEGMENT_MAX : (int)n;
+    return n > SEGMENT_MAX ? SEGMENT_MAX : n < 1 ? 1 : (int)n;
 }
 
 static int first_row(const struct segments *sg, int s)
@@ -194,55 +201,39 @@ static void raw_rows(const struct segments *sg, int y0, int y1,
     }
 }
 
-/* Deflates segment s's rows (primed with up to a window of the rows
- * before it) into g; g->ok tells whether it worked. */
-static void deflate_rows(const struct segments *sg, int s, segment *g,
-                         const unsigned char *raw, size_t before)
+/* Deflates g->raw bytes of rows into g (joinable unless last); g->ok
+ * tells whether it worked. */
+static void deflate_rows(segment *g, const unsigned char *raw, bool last)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, ZLIB_LEVEL, Z_DEFLATED, -15, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
+    struct libdeflate_compressor *c =
+        libdeflate_alloc_compressor(DEFLATE_LEVEL);
+    if (!c)
         return;
-    size_t dict = before < DEFLATE_WINDOW ? before : DEFLATE_WINDOW;
-    size_t bound = deflateBound(&z, g->raw) + 64; /* + the sync flush */
-    g->data = malloc(bound);
-    bool last = s == sg->n - 1;
-    if (g->data && (dict == 0 ||
-                    deflateSetDictionary(&z, raw + before - dict,
-                                         (uInt)dict) == Z_OK)) {
-        z.next_in = (unsigned char *)raw + before;
-        z.avail_in = (uInt)g->raw;
-        z.next_out = g->data;
-        z.avail_out = (uInt)bound;
-        int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-        g->ok = z.avail_in == 0 && z.avail_out > 0 &&
-                rc == (last ? Z_STREAM_END : Z_OK);
-        g->bytes = z.total_out;
+    size_t room = libdeflate_deflate_compress_bound(c, g->raw) +
+                  KQ_DEFLATE_JOIN_EXTRA;
+    g->data = malloc(room);
+    if (g->data) {
+        g->bytes = libdeflate_deflate_compress(c, raw, g->raw, g->data, room);
+        if (g->bytes && !last)
+            g->bytes = kq_deflate_make_joinable(g->data, g->bytes, room);
+        g->ok = g->bytes > 0;
     }
-    deflateEnd(&z);
+    libdeflate_free_compressor(c);
 }
 
 static void deflate_segment(void *ctx, size_t t)
 {
     const struct segments *sg = ctx;
     int s = (int)t, y0 = first_row(sg, s), y1 = first_row(sg, s + 1);
-    int window_rows = (int)((DEFLATE_WINDOW + sg->row_bytes - 1) /
-                            sg->row_bytes);
-    int d0 = y0 > window_rows ? y0 - window_rows : 0;
     segment *g = &sg->seg[s];
-    unsigned char *raw = malloc(sg->row_bytes * (size_t)(y1 - d0));
+    g->raw = sg->row_bytes * (size_t)(y1 - y0);
+    unsigned char *raw = malloc(g->raw);
     if (!raw)
         return;
-    raw_rows(sg, d0, y1, raw);
-    size_t before = sg->row_bytes * (size_t)(y0 - d0);
-    g->raw = sg->row_bytes * (size_t)(y1 - y0);
-    g->adler = adler32(adler32(0L, Z_NULL, 0), raw + before, (uInt)g->raw);
-    deflate_rows(sg, s, g, raw, before);
+    raw_rows(sg, y0, y1, raw);
+    g->adler = adler32_z(adler32(0L, Z_NULL, 0), raw, g->raw);
+    deflate_rows(g, raw, s == sg->n - 1);
     free(raw);
-    unsigned char *fit = g->ok ? realloc(g->data, g->bytes) : NULL;
-    if (fit)
-        g->data = fit;
 }
 
 static void segments_free(struct segments *sg)
@@ -252,21 +243,19 @@ static void segments_free(struct segments *sg)
     free(sg->seg);
 }
 
-/* Deflates a palette job's rows in segments when it is large enough;
- * sg->n stays 0 when it is not. */
+/* Deflates a palette job's rows in segments (one below SEGMENT_MIN_RAW
+ * bytes of rows). */
 static kq_status deflate_segments(const indexed_job *job, int threads,
                                   struct segments *sg)
 {
     *sg = (struct segments){job, packed_row_bytes(job) + 1, 0, NULL};
     int n = segment_count(sg->row_bytes * (size_t)job->height);
-    if (n == 0 || job->rgb)
-        return KQ_OK;
     sg->n = n > job->height ? job->height : n;
     sg->seg = calloc((size_t)sg->n, sizeof *sg->seg);
     if (!sg->seg)
         return KQ_ERR_NOMEM;
     kq_pool *pool = NULL; /* without threads: the same bytes, serially */
-    if (threads != 1 && kq_pool_create(threads, &pool) != KQ_OK)
+    if (sg->n > 1 && threads != 1 && kq_pool_create(threads, &pool) != KQ_OK)
         pool = NULL;
     kq_pool_run(pool, (size_t)sg->n, deflate_segment, sg);
     kq_pool_free(pool);
@@ -290,7 +279,7 @@ static void write_segments(png_structp png, const struct segments *sg)
                               (png_uint_32)(g->bytes + (first ? 2 : 0) +
                                             (last ? 4 : 0)));
         if (first)
-            png_write_chunk_data(png, (png_const_bytep)ZLIB_HEADER_LEVEL4, 2);
+            png_write_chunk_data(png, (png_const_bytep)ZLIB_HEADER_FAST, 2);
         png_write_chunk_data(png, g->data, g->bytes);
         if (last) {
             unsigned char be[4] = {(unsigned char)(adler >> 24),
@@ -343,7 +332,7 @@ static int encode(FILE *stream, indexed_job *job)
         write_segments(png, job->segments);
     } else {
         for (int y = 0; y < job->height; y++)
-            png_write_row(png, row_of(job, y));
+            png_write_row(png, rgb_row(job, y));
         png_write_end(png, NULL);
     }
     png_destroy_write_struct(&png, &info);
@@ -373,9 +362,6 @@ static kq_status check_job(const indexed_job *job, char *err, size_t err_len)
 static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
                             size_t err_len)
 {
-    job->row = malloc((size_t)job->width); /* >= a packed row at any depth */
-    if (!job->row)
-        return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
     kq_status st = KQ_OK;
     bool written = encode(stream, job);
     if (!written && stream && ferror(stream) &&
@@ -385,8 +371,6 @@ static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
     else if (!written)
         st = kq_fail(KQ_ERR_IO, err, err_len, "PNG encoder failed: %s",
                      job->message[0] ? job->message : "out of memory");
-    free(job->row);
-    job->row = NULL;
     return st;
 }
 
@@ -397,14 +381,14 @@ kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
                                         size_t err_len)
 {
     indexed_job job = {width, height, kq_indexed_bit_depth(k), k, 0, labels,
-                       palette, NULL, NULL, NULL, 0, "", 0};
+                       palette, NULL, NULL, 0, "", 0};
     kq_status st = check_job(&job, err, err_len);
     if (st != KQ_OK)
         return st;
     struct segments sg;
     st = deflate_segments(&job, threads, &sg);
     if (st == KQ_OK) {
-        job.segments = sg.n ? &sg : NULL;
+        job.segments = &sg;
         st = encode_job(stream, &job, err, err_len);
     } else {
         st = kq_fail(st, err, err_len, "out of memory");
@@ -444,7 +428,7 @@ kq_status kq_indexed_write_png(const char *path, int width, int height,
 static indexed_job rgb_job(const kq_image *img, int filters)
 {
     indexed_job job = {img->width, img->height, 8, 0, filters, NULL,
-                       NULL, img->rgb, NULL, NULL, 0, "", 0};
+                       NULL, img->rgb, NULL, 0, "", 0};
     return job;
 }
 

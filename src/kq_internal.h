@@ -96,6 +96,20 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
 /* A side of n pixels decoded at 1/by of its size: libjpeg rounds up. */
 int kq_jpeg_reduced_side(int n, int by);
 
+/* ---- joining raw deflate streams (deflate_join.c) ---- */
+
+/* Bytes a joinable stream may take beyond the stream it came from. */
+#define KQ_DEFLATE_JOIN_EXTRA 5
+
+/* Makes the raw deflate stream data[0..bytes-1] joinable: its final
+ * block no longer final, and an empty stored block after it, so it ends
+ * on a byte boundary and another raw deflate stream may follow it as the
+ * same stream. data has room bytes (at least bytes +
+ * KQ_DEFLATE_JOIN_EXTRA). Returns the new length, or 0 when data is not
+ * one whole raw deflate stream (or room is short, or memory). */
+size_t kq_deflate_make_joinable(unsigned char *data, size_t bytes,
+                                size_t room);
+
 /* ---- PNG encoding of RGB images (indexed_png.c) ---- */
 
 /* True when img has pixels and its rows, with one filter byte each, fit
