@@ -38,7 +38,10 @@
  * 5,721,919 in 0.56 s). Which kind an image is, a sample of its rows
  * encoded both ways decides: SAMPLE_ROWS rows in every SAMPLE_PERIOD, in
  * bands, so the up and Paeth filters see the rows above as in the whole
- * image. */
+ * image. Filtered rows go through libpng and zlib; unfiltered ones are
+ * deflated by libdeflate as palette rows are, in the sample too (12 MP
+ * recoloured at k=256: 12,335,324 bytes in 0.77 s with zlib, 10,588,678
+ * with libdeflate in about 0.6 s, one thread). */
 #define SAMPLE_ROWS 8
 #define SAMPLE_PERIOD 256
 /* Palette rows are deflated by libdeflate, at this level. The rows of
@@ -191,13 +194,24 @@ static int first_row(const struct segments *sg, int s)
     return (int)((long long)sg->job->height * s / sg->n);
 }
 
-/* Rows y0..y1-1 with their filter bytes (none), packed into raw. */
+/* The bytes of one row without its filter byte. */
+static size_t row_bytes_of(const indexed_job *job)
+{
+    return job->rgb ? (size_t)job->width * 3 : packed_row_bytes(job);
+}
+
+/* Rows y0..y1-1 with their filter bytes (none) into raw: palette rows
+ * packed, RGB rows as they are. */
 static void raw_rows(const struct segments *sg, int y0, int y1,
                      unsigned char *raw)
 {
+    const indexed_job *job = sg->job;
     for (int y = y0; y < y1; y++, raw += sg->row_bytes) {
         raw[0] = PNG_FILTER_VALUE_NONE;
-        pack_row_into(sg->job, y, raw + 1);
+        if (job->rgb)
+            memcpy(raw + 1, rgb_row(job, y), sg->row_bytes - 1);
+        else
+            pack_row_into(job, y, raw + 1);
     }
 }
 
@@ -243,12 +257,12 @@ static void segments_free(struct segments *sg)
     free(sg->seg);
 }
 
-/* Deflates a palette job's rows in segments (one below SEGMENT_MIN_RAW
- * bytes of rows). */
+/* Deflates a job's rows, unfiltered, in segments (one below
+ * SEGMENT_MIN_RAW bytes of rows). */
 static kq_status deflate_segments(const indexed_job *job, int threads,
                                   struct segments *sg)
 {
-    *sg = (struct segments){job, packed_row_bytes(job) + 1, 0, NULL};
+    *sg = (struct segments){job, row_bytes_of(job) + 1, 0, NULL};
     int n = segment_count(sg->row_bytes * (size_t)job->height);
     sg->n = n > job->height ? job->height : n;
     sg->seg = calloc((size_t)sg->n, sizeof *sg->seg);
@@ -374,6 +388,24 @@ static kq_status encode_job(FILE *stream, indexed_job *job, char *err,
     return st;
 }
 
+/* encode_job for rows that go unfiltered (palette rows, and RGB rows
+ * without filters): deflated first, by libdeflate in segments. */
+static kq_status encode_unfiltered(FILE *stream, indexed_job *job,
+                                   int threads, char *err, size_t err_len)
+{
+    struct segments sg;
+    kq_status st = deflate_segments(job, threads, &sg);
+    if (st == KQ_OK) {
+        job->segments = &sg;
+        st = encode_job(stream, job, err, err_len);
+        job->segments = NULL;
+    } else {
+        st = kq_fail(st, err, err_len, "out of memory");
+    }
+    segments_free(&sg);
+    return st;
+}
+
 kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
                                         const kq_label *labels,
                                         const unsigned char (*palette)[3],
@@ -385,16 +417,7 @@ kq_status kq_indexed_encode_png_threads(FILE *stream, int width, int height,
     kq_status st = check_job(&job, err, err_len);
     if (st != KQ_OK)
         return st;
-    struct segments sg;
-    st = deflate_segments(&job, threads, &sg);
-    if (st == KQ_OK) {
-        job.segments = &sg;
-        st = encode_job(stream, &job, err, err_len);
-    } else {
-        st = kq_fail(st, err, err_len, "out of memory");
-    }
-    segments_free(&sg);
-    return st;
+    return encode_unfiltered(stream, &job, threads, err, err_len);
 }
 
 kq_status kq_indexed_encode_png(FILE *stream, int width, int height,
@@ -432,12 +455,24 @@ static indexed_job rgb_job(const kq_image *img, int filters)
     return job;
 }
 
+/* A 24-bit job to stream (NULL: counted): libpng's filters and zlib,
+ * or, without filters, the rows deflated by libdeflate as palette rows
+ * are (on one thread: the summary counts a 24-bit PNG beside the
+ * output's own encoding). */
+static kq_status encode_rgb_job(FILE *stream, indexed_job *job, char *err,
+                                size_t err_len)
+{
+    if (job->rgb_filters == PNG_FILTER_NONE)
+        return encode_unfiltered(stream, job, 1, err, err_len);
+    return encode_job(stream, job, err, err_len);
+}
+
 /* The bytes img takes as a 24-bit PNG with the filter mask given. */
 static kq_status rgb_png_bytes(const kq_image *img, int filters,
                                size_t *bytes, char *err, size_t err_len)
 {
     indexed_job job = rgb_job(img, filters);
-    kq_status st = encode_job(NULL, &job, err, err_len);
+    kq_status st = encode_rgb_job(NULL, &job, err, err_len);
     *bytes = job.counted;
     return st;
 }
@@ -492,7 +527,7 @@ kq_status kq_rgb_encode_png(FILE *stream, const kq_image *img,
     indexed_job job = rgb_job(img, PNG_ALL_FILTERS);
     kq_status st = rgb_filters_for(img, &job.rgb_filters, err, err_len);
     if (st == KQ_OK)
-        st = encode_job(stream, &job, err, err_len);
+        st = encode_rgb_job(stream, &job, err, err_len);
     if (st == KQ_OK && counted)
         *counted = job.counted;
     return st;
