@@ -2,9 +2,8 @@
 #include "pipeline.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
-
-#include <stb_image_write.h>
 
 /* The parameters the fuzzer steers with the input's last three bytes (the
  * first bytes are the format's magic, better left to the decoder). */
@@ -32,29 +31,51 @@ static fuzz_choice choose(const uint8_t *data, size_t len)
     return (fuzz_choice){1 + a % 32, 1 + b % 32, 1 + c % 16, (a >> 5) & 3};
 }
 
-typedef struct {
-    size_t bytes;
-    unsigned sum; /* touches every byte, so a bad buffer shows up in ASan */
-} sink;
+/* Every byte written is read, so a bad buffer shows up in ASan. */
+static volatile unsigned written_sum;
 
-static void sink_write(void *context, void *data, int size)
+static void touch(const char *buf, size_t size)
 {
-    sink *s = context;
-    const unsigned char *p = data;
-    for (int i = 0; i < size; i++)
-        s->sum += p[i];
-    s->bytes += (size_t)size;
+    unsigned sum = 0;
+    for (size_t i = 0; i < size; i++)
+        sum += (unsigned char)buf[i];
+    written_sum += sum;
 }
 
-static int encode(int format, const kq_image *img, sink *s)
+/* A palette PNG of the labels, as the CLI writes a .png with k <= 256. */
+static kq_status encode_palette(FILE *f, const kq_image *img,
+                                const kq_kmeans_result *r)
 {
-    int w = img->width, h = img->height;
-    switch (format) {
-    case 0: return stbi_write_png_to_func(sink_write, s, w, h, 3, img->rgb, w * 3);
-    case 1: return stbi_write_jpg_to_func(sink_write, s, w, h, 3, img->rgb, 95);
-    case 2: return stbi_write_bmp_to_func(sink_write, s, w, h, 3, img->rgb);
-    default: return stbi_write_tga_to_func(sink_write, s, w, h, 3, img->rgb);
-    }
+    unsigned char palette[256][3];
+    for (int j = 0; j < r->k && j < 256; j++)
+        kq_centroid_rgb(r, j, palette[j]);
+    return kq_indexed_encode_png_threads(
+        f, img->width, img->height, r->labels,
+        (const unsigned char(*)[3])palette, r->k, 1, NULL, 0);
+}
+
+/* The CLI's encoders into memory: the recoloured image in the format
+ * chosen (kquant's own 24-bit PNG writer, stb for the others), and for
+ * PNG the palette PNG too. */
+static kq_status encode(int format, const kq_image *img,
+                        const kq_kmeans_result *r)
+{
+    static const kq_format formats[] = {KQ_FORMAT_PNG, KQ_FORMAT_JPEG,
+                                        KQ_FORMAT_BMP, KQ_FORMAT_TGA};
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return KQ_ERR_NOMEM;
+    kq_status st = kq_image_encode(f, formats[format], img, NULL, 0);
+    if (st == KQ_OK && format == 0 && kq_indexed_bit_depth(r->k) > 0)
+        st = encode_palette(f, img, r);
+    if (fclose(f) != 0 && st == KQ_OK)
+        st = KQ_ERR_IO;
+    if (st == KQ_OK && buf)
+        touch(buf, size);
+    free(buf);
+    return st;
 }
 
 static kq_status cluster_and_encode(const kq_image *small, fuzz_choice ch)
@@ -72,9 +93,8 @@ static kq_status cluster_and_encode(const kq_image *small, fuzz_choice ch)
     kq_image out = {0};
     if (st == KQ_OK)
         st = kq_recolor(small, &r, &out);
-    sink s = {0, 0};
-    if (st == KQ_OK && !encode(ch.format, &out, &s))
-        st = KQ_ERR_INTERNAL;
+    if (st == KQ_OK)
+        st = encode(ch.format, &out, &r);
     kq_image_free(&out);
     kq_kmeans_result_free(&r);
     kq_pixels_free(px);

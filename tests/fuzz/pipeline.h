@@ -15,7 +15,8 @@
 /* Decodes data as the CLI does (header check against FUZZ_MAX_PIXELS),
  * resizes to a small size taken from the input's last bytes, clusters with
  * a k (1..16) taken from them too, recolours and encodes to memory in one
- * of the four output formats. Returns the first failing status (decode
+ * of the four output formats with the CLI's encoders (for PNG also as a
+ * palette PNG). Returns the first failing status (decode
  * errors are expected), KQ_OK when every stage ran. */
 kq_status fuzz_pipeline_run(const uint8_t *data, size_t len);
 
