@@ -91,7 +91,7 @@ typedef struct {
     const kq_label *labels;
     const unsigned char (*palette)[3];
     const unsigned char *rgb;
-    const struct segments *segments; /* palette rows, deflated already */
+    const struct segments *segments; /* unfiltered rows, deflated already */
     size_t counted;         /* bytes, when encoding only to count them */
     char message[256];      /* libpng's reason when it fails */
     int write_errno;        /* errno when it failed (ENOSPC on a full disk) */
