@@ -88,6 +88,21 @@ static bool is_sof(unsigned m)
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
+/* What a start-of-frame marker other than baseline (C0), extended (C1)
+ * or progressive (C2) Huffman coding codes with: stb's header reader
+ * refuses those frames, and its tables' checks below do not apply. */
+static const char *unread_coding(unsigned m)
+{
+    if (m == 0xC0 || m == 0xC1 || m == 0xC2)
+        return NULL;
+    if (m == 0xC3)
+        return "a lossless JPEG";
+    if (m >= 0xC5 && m <= 0xC7)
+        return "a hierarchical JPEG";
+    return m == 0xCB || m == 0xCF ? "a lossless arithmetic-coded JPEG"
+                                  : "an arithmetic-coded JPEG";
+}
+
 static void read_sof(cursor *c, unsigned m, jpeg_state *js)
 {
     c->pos += 3; /* length (2), precision (1) */
@@ -190,6 +205,12 @@ static kq_status check_jpeg(const unsigned char *data, size_t len,
         if ((m >= 0xD0 && m <= 0xD7) || m == 0x01)
             continue; /* markers without a length */
         if (is_sof(m) && !have_frame) {
+            const char *coding = unread_coding(m);
+            if (coding)
+                return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                               "not a supported image: %s (kquant reads "
+                               "baseline and progressive JPEGs)",
+                               coding);
             read_sof(&c, m, &js);
             have_frame = true;
         } else if (m == 0xC4 && read_dht(&c, &js)) {

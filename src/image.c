@@ -72,6 +72,14 @@ static kq_status check_header(const unsigned char *data, size_t len,
     if (st != KQ_OK)
         return st;
     if (!stbi_info_from_memory(data, (int)len, w, h, &comp)) {
+        /* a JPEG cut inside its metadata (EXIF, ICC) has no frame header
+         * yet: stb calls that an unknown type */
+        const char *readable = kq_sniff_readable(data, len);
+        if (readable)
+            return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                           "corrupt or truncated image (%s whose header "
+                           "cannot be read)",
+                           readable);
         /* issue 3: name what the data is when its magic bytes tell */
         const char *what = kq_sniff_unsupported(data, len);
         if (what)

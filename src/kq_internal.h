@@ -75,6 +75,10 @@ double kq_rng_uniform(kq_rng *rng);
  * cannot decode it ("a WebP image", "an HTML page"), for error messages;
  * NULL when the data is a format stb_image reads or is not recognised. */
 const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
+/* "a PNG file", "a JPEG file"...: a format kquant reads, named by its
+ * magic bytes, so that a file cut short before its header's end is
+ * called truncated rather than unknown; NULL when none matches. */
+const char *kq_sniff_readable(const unsigned char *data, size_t len);
 
 /* ---- JPEG decoding (jpeg.c) ---- */
 

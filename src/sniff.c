@@ -105,6 +105,35 @@ static const magic_entry magic_table[] = {
     {0, "PK\x03\x04", 4, "a ZIP archive"},
 };
 
+/* Formats kquant reads whose magic bytes are long enough to trust (a
+ * BMP's "BM" or a PNM's "P6" also start plain text; TGA has none). */
+static const magic_entry readable_table[] = {
+    {0, "\x89PNG\r\n\x1A\n", 8, "a PNG file"},
+    {0, "\xFF\xD8\xFF", 3, "a JPEG file"},
+    {0, "GIF87a", 6, "a GIF file"},
+    {0, "GIF89a", 6, "a GIF file"},
+    {0, "8BPS", 4, "a PSD file"},
+};
+
+static const char *sniff_table(const magic_entry *table, size_t n,
+                               const unsigned char *data, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (has_at(data, len, table[i].offset, table[i].magic,
+                   table[i].length))
+            return table[i].name;
+    return NULL;
+}
+
+const char *kq_sniff_readable(const unsigned char *data, size_t len)
+{
+    if (!data)
+        return NULL;
+    return sniff_table(readable_table,
+                       sizeof readable_table / sizeof *readable_table, data,
+                       len);
+}
+
 const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
 {
     if (!data || len == 0)
@@ -114,10 +143,7 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
     const char *name = sniff_iso_media(data, len);
     if (name)
         return name;
-    for (size_t i = 0; i < sizeof magic_table / sizeof *magic_table; i++) {
-        const magic_entry *m = &magic_table[i];
-        if (has_at(data, len, m->offset, m->magic, m->length))
-            return m->name;
-    }
-    return sniff_markup(data, len);
+    name = sniff_table(magic_table, sizeof magic_table / sizeof *magic_table,
+                       data, len);
+    return name ? name : sniff_markup(data, len);
 }

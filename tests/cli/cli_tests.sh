@@ -851,7 +851,34 @@ case_jpeg_claiming_zero_size() {
   cp src.jpg zero.jpg
   # SOF0: marker (2), length (2), precision (1), height (2), width (2).
   bytes 00 00 00 00 | dd of=zero.jpg bs=1 seek=$((sof + 5)) conv=notrunc status=none
-  expect_refused 65 "zero.jpg: (not a supported image|image header claims 0x0)" zero.jpg
+  expect_refused 65 "zero.jpg: corrupt or truncated image \(a JPEG file whose header cannot be read\)" zero.jpg
+}
+
+# A JPEG cut inside the metadata before its frame header (EXIF or ICC
+# segments run to tens of KiB) is truncated, not of an unknown type.
+case_jpeg_cut_in_its_metadata() {
+  expect_ok -q -k 4 --size 16x8 "$PHOTO" src.jpg
+  { head -c 2 src.jpg
+    bytes ff fe 0f a0 # a comment segment of 4000 bytes (its length included)
+    head -c 3998 /dev/zero | tr '\0' 'x'
+    tail -c +3 src.jpg; } >meta.jpg
+  expect_ok -q -k 4 meta.jpg whole.png
+  head -c 2000 meta.jpg >cut.jpg
+  expect_refused 65 "cut.jpg: corrupt or truncated image \(a JPEG file whose header cannot be read\)" cut.jpg
+}
+
+# Frames coded other than baseline or progressive Huffman are named.
+case_jpeg_codings_not_read() {
+  expect_ok -q -k 4 --size 16x8 "$PHOTO" src.jpg
+  local sof
+  sof=$(offset_of src.jpg ff c0)
+  [ -n "$sof" ] || die "no SOF0 marker in src.jpg"
+  cp src.jpg arith.jpg
+  bytes c9 | dd of=arith.jpg bs=1 seek=$((sof + 1)) conv=notrunc status=none
+  expect_refused 65 "arith.jpg: not a supported image: an arithmetic-coded JPEG \(kquant reads baseline and progressive JPEGs\)" arith.jpg
+  cp src.jpg lossless.jpg
+  bytes c3 | dd of=lossless.jpg bs=1 seek=$((sof + 1)) conv=notrunc status=none
+  expect_refused 65 "lossless.jpg: not a supported image: a lossless JPEG" lossless.jpg
 }
 
 case_fifo_and_endless_inputs() {

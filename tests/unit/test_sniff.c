@@ -1,4 +1,6 @@
-/* test_sniff.c - naming undecodable formats from their magic bytes. */
+/* test_sniff.c - naming undecodable formats from their magic bytes, and
+ * the formats kquant reads, so that a file of one cut short before its
+ * header's end is called truncated. */
 #include "testutil.h"
 
 #include "kq_internal.h"
@@ -106,6 +108,51 @@ static void loader_names_the_format(void **state)
     assert_non_null(strstr(err, "not a supported image ("));
 }
 
+#define READABLE(literal)                                                 \
+    kq_sniff_readable((const unsigned char *)(literal), sizeof(literal) - 1)
+
+static void readable_formats_are_named(void **state)
+{
+    (void)state;
+    assert_named(READABLE("\x89PNG\r\n\x1a\n"), "a PNG file");
+    assert_named(READABLE("\xFF\xD8\xFF"), "a JPEG file");
+    assert_named(READABLE("GIF87a"), "a GIF file");
+    assert_named(READABLE("GIF89a\x01\x00"), "a GIF file");
+    assert_named(READABLE("8BPS\0\x01"), "a PSD file");
+    /* too short, or magic that plain text also starts with */
+    assert_null(READABLE("\x89PNG\r\n\x1a"));
+    assert_null(READABLE("\xFF\xD8"));
+    assert_null(READABLE("GIF8"));
+    assert_null(READABLE("BMW and others"));
+    assert_null(READABLE("P6 is a paper size"));
+    assert_null(READABLE("RIFF\x1a\0\0\0WEBPVP8L"));
+    assert_null(kq_sniff_readable(NULL, 0));
+}
+
+/* A JPEG cut before its frame header (here inside a long comment, as
+ * inside EXIF or ICC data) and a PNG cut inside its IHDR chunk. */
+static void cut_headers_are_called_truncated(void **state)
+{
+    (void)state;
+    static unsigned char jpeg[64] = {0xFF, 0xD8, 0xFF, 0xFE, 0x10, 0x00};
+    static const unsigned char png[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0";
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[256];
+    assert_int_equal(kq_image_load_memory(jpeg, sizeof jpeg, &lo, &img, err,
+                                          sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_string_equal(err, "corrupt or truncated image (a JPEG file whose "
+                             "header cannot be read)");
+    assert_int_equal(kq_image_load_memory(png, sizeof png - 1, &lo, &img,
+                                          err, sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_string_equal(err, "corrupt or truncated image (a PNG file whose "
+                             "header cannot be read)");
+    assert_null(img.rgb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +161,8 @@ int main(void)
         cmocka_unit_test(decodable_and_unknown_data_are_not_named),
         cmocka_unit_test(short_inputs_are_read_safely),
         cmocka_unit_test(loader_names_the_format),
+        cmocka_unit_test(readable_formats_are_named),
+        cmocka_unit_test(cut_headers_are_called_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
