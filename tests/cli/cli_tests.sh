@@ -843,21 +843,36 @@ case_huge_png_header() {
   expect_refused 65 "huge.png: image of 65535x65535 exceeds the limit of 1000 pixels" huge.png --max-pixels 1000 --size 10x10
 }
 
-case_jpeg_claiming_zero_size() {
+# small_jpeg: writes src.jpg (16x8, from $PHOTO) and sets sof to the
+# offset of its SOF0 marker.
+small_jpeg() {
   expect_ok -q -k 4 --size 16x8 "$PHOTO" src.jpg
-  local sof
   sof=$(offset_of src.jpg ff c0)
   [ -n "$sof" ] || die "no SOF0 marker in src.jpg"
-  cp src.jpg zero.jpg
+}
+
+# patched FILE OFFSET HEX...: FILE, a copy of src.jpg with those bytes at
+# OFFSET.
+patched() {
+  local file=$1 at=$2
+  shift 2
+  cp src.jpg "$file"
+  bytes "$@" | dd of="$file" bs=1 seek="$at" conv=notrunc status=none
+}
+
+case_jpeg_claiming_zero_size() {
+  local sof
+  small_jpeg
   # SOF0: marker (2), length (2), precision (1), height (2), width (2).
-  bytes 00 00 00 00 | dd of=zero.jpg bs=1 seek=$((sof + 5)) conv=notrunc status=none
+  patched zero.jpg $((sof + 5)) 00 00 00 00
   expect_refused 65 "zero.jpg: corrupt or truncated image \(a JPEG file whose header cannot be read\)" zero.jpg
 }
 
 # A JPEG cut inside the metadata before its frame header (EXIF or ICC
 # segments run to tens of KiB) is truncated, not of an unknown type.
 case_jpeg_cut_in_its_metadata() {
-  expect_ok -q -k 4 --size 16x8 "$PHOTO" src.jpg
+  local sof
+  small_jpeg
   { head -c 2 src.jpg
     bytes ff fe 0f a0 # a comment segment of 4000 bytes (its length included)
     head -c 3998 /dev/zero | tr '\0' 'x'
@@ -869,15 +884,11 @@ case_jpeg_cut_in_its_metadata() {
 
 # Frames coded other than baseline or progressive Huffman are named.
 case_jpeg_codings_not_read() {
-  expect_ok -q -k 4 --size 16x8 "$PHOTO" src.jpg
   local sof
-  sof=$(offset_of src.jpg ff c0)
-  [ -n "$sof" ] || die "no SOF0 marker in src.jpg"
-  cp src.jpg arith.jpg
-  bytes c9 | dd of=arith.jpg bs=1 seek=$((sof + 1)) conv=notrunc status=none
+  small_jpeg
+  patched arith.jpg $((sof + 1)) c9
   expect_refused 65 "arith.jpg: not a supported image: an arithmetic-coded JPEG \(kquant reads baseline and progressive JPEGs\)" arith.jpg
-  cp src.jpg lossless.jpg
-  bytes c3 | dd of=lossless.jpg bs=1 seek=$((sof + 1)) conv=notrunc status=none
+  patched lossless.jpg $((sof + 1)) c3
   expect_refused 65 "lossless.jpg: not a supported image: a lossless JPEG" lossless.jpg
 }
 
