@@ -30,6 +30,7 @@
 #ifndef KQUANT_H
 #define KQUANT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -320,6 +321,13 @@ kq_status kq_recolor(const kq_image *shape, const kq_kmeans_result *result,
  * cluster,r,g,b,hex,pixels,share (r, g, b with %.17g). Returns KQ_ERR_IO if
  * the stream reports an error. */
 kq_status kq_centroids_write_csv(FILE *stream, const kq_kmeans_result *result);
+
+/* The same rows with a leading column k (result->k_requested), for the
+ * tables of several k in one stream: the header
+ * k,cluster,r,g,b,hex,pixels,share is written only when header is true. */
+kq_status kq_centroids_write_csv_with_k(FILE *stream,
+                                        const kq_kmeans_result *result,
+                                        bool header);
 
 /* ---- quality ----------------------------------------------------------- */
 

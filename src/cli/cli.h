@@ -29,7 +29,7 @@ enum {
 
 /* Everything the command line says; filled by kq_cli_parse only. */
 typedef struct {
-    const char *input;      /* file path */
+    const char *input;      /* file path; "/dev/stdin" for "-" */
     const char *output;     /* NULL: the default name */
     const char *centroids;  /* NULL: beside output; "-": stdout */
     int k_first, k_last;    /* equal unless a range was given */
@@ -62,6 +62,10 @@ typedef struct {
 /* Parses argv into *opts. Returns KQ_EXIT_OK, or KQ_EXIT_USAGE after
  * printing one line naming the bad option. */
 int kq_cli_parse(int argc, char **argv, kq_cli_options *opts);
+
+/* Whether the centroid table goes to stdout (--centroids -), in place of
+ * the summary. */
+bool kq_cli_table_on_stdout(const kq_cli_options *opts);
 
 void kq_cli_print_help(void);
 

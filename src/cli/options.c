@@ -84,12 +84,14 @@ void kq_cli_print_help(void)
         "       kquant [options] --url URL [OUTPUT]\n"
         "Recolour an image with its k most representative colours "
         "(k-means).\n"
+        "INPUT - reads the image from stdin.\n"
         "\n"
         "  -k, --clusters N|A..B  number of colours (1..4096), or a range to\n"
         "                         sweep (default 8)\n"
         "  -o, --output FILE      recoloured image: .png .jpg .jpeg .bmp .tga\n"
         "                         (default output/image_output_k<K>.png)\n"
-        "      --centroids FILE   centroid table as CSV, - for stdout\n"
+        "      --centroids FILE   centroid table as CSV, - for stdout (not with\n"
+        "                         --json; a range's rows then start with k)\n"
         "                         (default: OUTPUT with extension .csv)\n"
         "      --size WxH|native  resize before clustering, sides 1..65535, at\n"
         "                         most --max-pixels in all (default 240x320)\n"
@@ -373,10 +375,27 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
         kq_cli_error("usage", "too many arguments (try 'kquant --help')");
         return KQ_EXIT_USAGE;
     }
-    opts->input = argv[optind];
+    /* "-" is stdin, as for most tools; a file named - is ./- */
+    opts->input = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
     if (left == 2)
         opts->output = argv[optind + 1];
     return KQ_EXIT_OK;
+}
+
+bool kq_cli_table_on_stdout(const kq_cli_options *opts)
+{
+    return opts->centroids && strcmp(opts->centroids, "-") == 0;
+}
+
+/* Two outputs that would both claim stdout: refused rather than one of
+ * them dropped without a word. */
+static int check_stdout_claims(const kq_cli_options *opts)
+{
+    if (!opts->json || !kq_cli_table_on_stdout(opts))
+        return KQ_EXIT_OK;
+    kq_cli_error("usage", "--json and --centroids - both write to stdout; "
+                 "give --centroids a file");
+    return KQ_EXIT_USAGE;
 }
 
 int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)
@@ -406,5 +425,6 @@ int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)
             return KQ_EXIT_USAGE;
         }
     }
-    return take_operands(argc, argv, opts);
+    int code = take_operands(argc, argv, opts);
+    return code == KQ_EXIT_OK ? check_stdout_claims(opts) : code;
 }

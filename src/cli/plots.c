@@ -48,8 +48,8 @@ static void note_written(kq_cli_figures *fig, const char *path)
 static void print_written(const kq_cli_figures *fig)
 {
     const kq_cli_options *opts = fig->opts;
-    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
-    if (fig->written && !opts->quiet && !opts->json && !table_on_stdout)
+    if (fig->written && !opts->quiet && !opts->json &&
+        !kq_cli_table_on_stdout(opts))
         fwrite(fig->written, 1, fig->written_len, stdout);
 }
 

@@ -151,7 +151,7 @@ static char *centroids_path_for(const kq_cli_options *opts,
 {
     if (!opts->centroids)
         return derive_path(image_path, ".csv", 0);
-    if (strcmp(opts->centroids, "-") == 0)
+    if (kq_cli_table_on_stdout(opts))
         return NULL;
     return derive_path(opts->centroids, NULL, sweep ? k : 0);
 }
@@ -187,13 +187,17 @@ static kq_status encode_centroids(FILE *stream, const void *result,
 }
 
 /* Writes the table to a new file atomically, or to stdout when path is
- * NULL. */
-static int write_centroids(const char *path, const kq_kmeans_result *r)
+ * NULL: a range's tables there make one CSV, each row led by its k. */
+static int write_centroids(const kq_cli_options *opts, const char *path,
+                           const kq_kmeans_result *r)
 {
-    if (!path)
-        return kq_centroids_write_csv(stdout, r) == KQ_OK
-                   ? KQ_EXIT_OK
-                   : kq_cli_fail("stdout", KQ_ERR_IO, NULL);
+    if (!path) {
+        kq_status st = opts->k_first == opts->k_last
+                           ? kq_centroids_write_csv(stdout, r)
+                           : kq_centroids_write_csv_with_k(
+                                 stdout, r, r->k_requested == opts->k_first);
+        return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("stdout", st, NULL);
+    }
     char err[ERR_LEN] = "";
     kq_status st = kq_cli_write_file(path, encode_centroids, r, err,
                                      sizeof err);
@@ -206,8 +210,7 @@ static int write_centroids(const char *path, const kq_kmeans_result *r)
 static bool metrics_wanted(const kq_cli_options *opts,
                            const prepared_input *in)
 {
-    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
-    return in->figures || !(opts->quiet || table_on_stdout);
+    return in->figures || !(opts->quiet || kq_cli_table_on_stdout(opts));
 }
 
 /* The quality numbers, Delta E on the counted colours. */
@@ -272,7 +275,7 @@ static int write_outputs(const kq_cli_options *opts, prepared_input *in,
         code = kq_cli_figures_add(in->figures, r, &recoloured, m);
     kq_image_free(&recoloured);
     if (code == KQ_EXIT_OK)
-        code = write_centroids(table_path, r);
+        code = write_centroids(opts, table_path, r);
     if (code == KQ_EXIT_OK && palette_path)
         code = kq_cli_write_palette(palette_path, r, m);
     return code;
@@ -290,8 +293,7 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
                    const char *table_path, const kq_run_metrics *metrics,
                    int k)
 {
-    bool table_on_stdout = opts->centroids && !strcmp(opts->centroids, "-");
-    if (opts->quiet || table_on_stdout)
+    if (opts->quiet || kq_cli_table_on_stdout(opts))
         return;
     kq_run_report rep = {
         .input = opts->input,

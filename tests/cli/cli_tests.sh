@@ -132,6 +132,27 @@ case_centroids_stdout() {
   [ ! -e s.csv ] || die "a csv file was written too"
 }
 
+# A range's tables on stdout are one CSV: one header, each row led by its
+# k, the rows those of the per-k tables written to files.
+case_centroids_stdout_range() {
+  expect_ok -q -k 2..4 "$PHOTO" f.png
+  expect_ok -k 2..4 --centroids - "$PHOTO" s.png
+  [ "$(head -1 .stdout)" = "k,cluster,r,g,b,hex,pixels,share" ] || die "header: $(head -1 .stdout)"
+  [ "$(grep -c '^k,' .stdout)" -eq 1 ] || die "more than one header"
+  local k
+  for k in 2 3 4; do
+    diff <(tail -n +2 "f_k$k.csv") <(grep "^$k," .stdout | cut -d, -f2-) >/dev/null ||
+      die "k=$k rows differ from f_k$k.csv"
+  done
+  [ "$(tail -n +2 .stdout | wc -l)" -eq 9 ] || die "not 2+3+4 rows"
+  [ ! -e s_k2.csv ] || die "a csv file was written too"
+}
+
+case_stdout_claimed_twice() {
+  expect_error 64 "--json and --centroids - both write to stdout" --json --centroids - "$PHOTO" o.png
+  expect_error 64 "--json and --centroids - both write to stdout" -k 2..3 --centroids - --json "$PHOTO" o.png
+}
+
 case_centroids_file() {
   expect_ok -q -k 3 --centroids table.csv "$PHOTO" t.png
   [ -f table.csv ] && [ ! -e t.csv ] || die "table not where asked"
@@ -897,9 +918,17 @@ case_fifo_and_endless_inputs() {
   local KQ_CLI_WRAPPER="timeout 60 ${KQ_CLI_WRAPPER:-}"
   expect_refused 65 "fifo.png: empty file" fifo.png
   expect_refused 65 "/dev/zero: file exceeds the limit of 67108864 bytes" /dev/zero
-  # A pipe is read like any stream: a real image through it works.
+  # A pipe is read like any stream: a real image through it works, named
+  # /dev/stdin or -; a file named - is ./-.
   cat "$PHOTO" | expect_ok -q -k 2 /dev/stdin piped.png
   "$INSPECT" size piped.png >/dev/null || die "piped input gave no image"
+  expect_ok -q -k 2 "$PHOTO" direct.png
+  cat "$PHOTO" | expect_ok -q -k 2 - dash.png
+  cmp -s direct.png dash.png || die "- did not read the image from stdin"
+  expect_refused 65 "/dev/stdin: empty file" - </dev/null
+  cp "$PHOTO" ./-
+  expect_ok -q -k 2 ./- named.png
+  cmp -s direct.png named.png || die "./- did not read the file named -"
 }
 
 # Permissions do not bind root: as root, kquant runs as user nobody

@@ -161,6 +161,29 @@ static void csv_table_has_the_documented_columns(void **state)
     free(text);
 }
 
+static void csv_rows_with_k_share_one_header(void **state)
+{
+    (void)state;
+    double centroids[] = {0.5, 1, 2, 250, 251, 252};
+    kq_label labels[] = {0, 1};
+    size_t counts[] = {1, 1};
+    kq_kmeans_result r = {.k = 2, .k_requested = 3, .n = 2, .centroids = centroids, .labels = labels, .counts = counts};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    assert_int_equal(kq_centroids_write_csv_with_k(mem, &r, true), KQ_OK);
+    r.k = 1;
+    r.k_requested = 4;
+    assert_int_equal(kq_centroids_write_csv_with_k(mem, &r, false), KQ_OK);
+    fclose(mem);
+    assert_string_equal(text,
+                        "k,cluster,r,g,b,hex,pixels,share\n"
+                        "3,0,0.5,1,2,#010102,1,0.5\n"
+                        "3,1,250,251,252,#FAFBFC,1,0.5\n"
+                        "4,0,0.5,1,2,#010102,1,0.5\n");
+    free(text);
+}
+
 static void quality_of_known_images(void **state)
 {
     (void)state;
@@ -189,6 +212,7 @@ int main(void)
         cmocka_unit_test(images_round_trip_in_lossless_formats),
         cmocka_unit_test(jpeg_is_close_and_unknown_extensions_refused),
         cmocka_unit_test(csv_table_has_the_documented_columns),
+        cmocka_unit_test(csv_rows_with_k_share_one_header),
         cmocka_unit_test(quality_of_known_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
