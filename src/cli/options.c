@@ -391,7 +391,8 @@ bool kq_cli_table_on_stdout(const kq_cli_options *opts)
  * them dropped without a word. */
 static int check_stdout_claims(const kq_cli_options *opts)
 {
-    if (!opts->json || !kq_cli_table_on_stdout(opts))
+    bool both = opts->json && kq_cli_table_on_stdout(opts);
+    if (!both || opts->show_help || opts->show_version)
         return KQ_EXIT_OK;
     kq_cli_error("usage", "--json and --centroids - both write to stdout; "
                  "give --centroids a file");
