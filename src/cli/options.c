@@ -387,12 +387,28 @@ bool kq_cli_table_on_stdout(const kq_cli_options *opts)
     return opts->centroids && strcmp(opts->centroids, "-") == 0;
 }
 
-/* Two outputs that would both claim stdout: refused rather than one of
- * them dropped without a word. */
+/* "-" names stdout only for the table: an image or palette file there
+ * would be mixed with the summary. */
+static bool dash_refused(const char *value, const char *what)
+{
+    if (!value || strcmp(value, "-") != 0)
+        return false;
+    kq_cli_error(what, "cannot write to stdout ('-' is stdout only for "
+                 "--centroids); name a file");
+    return true;
+}
+
+/* Outputs that would claim stdout are refused rather than dropped or
+ * mixed without a word. */
 static int check_stdout_claims(const kq_cli_options *opts)
 {
-    bool both = opts->json && kq_cli_table_on_stdout(opts);
-    if (!both || opts->show_help || opts->show_version)
+    if (opts->show_help || opts->show_version)
+        return KQ_EXIT_OK;
+    if (dash_refused(opts->output, "OUTPUT") ||
+        dash_refused(opts->palette, "--palette") ||
+        dash_refused(opts->save_input, "--save-input"))
+        return KQ_EXIT_USAGE;
+    if (!opts->json || !kq_cli_table_on_stdout(opts))
         return KQ_EXIT_OK;
     kq_cli_error("usage", "--json and --centroids - both write to stdout; "
                  "give --centroids a file");

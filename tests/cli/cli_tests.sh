@@ -151,6 +151,10 @@ case_centroids_stdout_range() {
 case_stdout_claimed_twice() {
   expect_error 64 "--json and --centroids - both write to stdout" --json --centroids - "$PHOTO" o.png
   expect_error 64 "--json and --centroids - both write to stdout" -k 2..3 --centroids - --json "$PHOTO" o.png
+  expect_error 64 "OUTPUT: cannot write to stdout" -k 2 "$PHOTO" -
+  expect_error 64 "OUTPUT: cannot write to stdout" -k 2 -o - "$PHOTO"
+  expect_error 64 "--palette: cannot write to stdout" -k 2 --palette - "$PHOTO" o.png
+  expect_error 64 "--save-input: cannot write to stdout" -k 2 --save-input - "$PHOTO" o.png
   expect_ok --help --json --centroids -
   grep -q -- "--clusters" .stdout || die "--help gave way to the refusal"
 }
