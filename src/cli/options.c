@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SIDE 65535
 #define MAX_SEED 4294967295LL /* numpy's RandomState takes 0..2^32-1 */
@@ -377,6 +378,12 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
     }
     /* "-" is stdin, as for most tools; a file named - is ./- */
     opts->input = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
+    if (opts->input != argv[optind] && isatty(STDIN_FILENO)) {
+        /* a terminal would only wait for bytes nobody types */
+        kq_cli_error("usage", "INPUT - is stdin, which is a terminal; "
+                     "pipe or redirect an image into it");
+        return KQ_EXIT_USAGE;
+    }
     if (left == 2)
         opts->output = argv[optind + 1];
     return KQ_EXIT_OK;

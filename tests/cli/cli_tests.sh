@@ -937,6 +937,19 @@ case_fifo_and_endless_inputs() {
   cmp -s direct.png named.png || die "./- did not read the file named -"
 }
 
+# INPUT - on a terminal would wait for bytes nobody types: refused. script(1)
+# gives kquant a terminal; its messages come back on script's stdout.
+case_stdin_terminal_refused() {
+  command -v script >/dev/null && script -qec "test -t 0" /dev/null </dev/null >/dev/null ||
+    skip "no script(1), or no terminal it can open here"
+  local out rc
+  out=$(timeout 30 script -qec "$KQ -k 2 - t.png" /dev/null </dev/null)
+  rc=$?
+  [ "$rc" -eq 64 ] || die "exit $rc: $out"
+  [[ "$out" == *"kquant: usage: INPUT - is stdin, which is a terminal"* ]] || die "said: $out"
+  [ ! -e t.png ] || die "wrote t.png"
+}
+
 # Permissions do not bind root: as root, kquant runs as user nobody
 # (setpriv), in a work folder nobody may enter.
 drop_root() {
