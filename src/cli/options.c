@@ -377,8 +377,9 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
         return KQ_EXIT_USAGE;
     }
     /* "-" is stdin, as for most tools; a file named - is ./- */
-    opts->input = strcmp(argv[optind], "-") == 0 ? "/dev/stdin" : argv[optind];
-    if (opts->input != argv[optind] && isatty(STDIN_FILENO)) {
+    bool from_stdin = strcmp(argv[optind], "-") == 0;
+    opts->input = from_stdin ? "/dev/stdin" : argv[optind];
+    if (from_stdin && isatty(STDIN_FILENO)) {
         /* a terminal would only wait for bytes nobody types */
         kq_cli_error("usage", "INPUT - is stdin, which is a terminal; "
                      "pipe or redirect an image into it");
