@@ -94,6 +94,11 @@ typedef struct {
     void (*on_rows)(void *ctx, const unsigned char *rgb, int width,
                     int height, int rows_done);
     void *on_rows_ctx;
+    /* A JPEG whose EXIF orientation says it is stored turned or mirrored
+     * is turned upright after decoding, as viewers show it (then decoded at
+     * full size and not reported row by row), unless this is true: pixels
+     * then stay in stored order, as Pillow's Image.open gives them. */
+    bool ignore_orientation;
     /* perf: the size the caller resizes the image to next (0 x 0, the
      * default: none). A JPEG is then decoded at 1/8, 1/4 or 1/2 of its
      * size (libjpeg-turbo's DCT scaling), the first of those that keeps at

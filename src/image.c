@@ -21,6 +21,7 @@ void kq_load_options_default(kq_load_options *opts)
     opts->on_rows = NULL;
     opts->on_rows_ctx = NULL;
     opts->resize_width = opts->resize_height = 0;
+    opts->ignore_orientation = false;
 }
 
 void kq_image_free(kq_image *img)
@@ -151,7 +152,7 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
     return st;
 }
 
-kq_status kq_image_load_memory(const unsigned char *data, size_t len,
+static kq_status decode_stored(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len)
 {
@@ -179,6 +180,30 @@ kq_status kq_image_load_memory(const unsigned char *data, size_t len,
     }
     /* stb allocates with malloc */
     return rgb_from_samples(decoded, w, h, comp, opts, out, err, err_len);
+}
+
+kq_status kq_image_load_memory(const unsigned char *data, size_t len,
+                               const kq_load_options *opts, kq_image *out,
+                               char *err, size_t err_len)
+{
+    int orientation = opts->ignore_orientation || !kq_jpeg_is(data, len)
+                          ? 1
+                          : kq_exif_orientation(data, len);
+    if (orientation == 1)
+        return decode_stored(data, len, opts, out, err, err_len);
+    /* A turned image is decoded whole: a reduced decode's partial edge
+     * blocks (see kq_image.source_width) would land on another edge, and
+     * rows counted as they come would be rows of the stored image. */
+    kq_load_options whole = *opts;
+    whole.resize_width = whole.resize_height = 0;
+    whole.on_rows = NULL;
+    whole.on_rows_ctx = NULL;
+    kq_status st = decode_stored(data, len, &whole, out, err, err_len);
+    if (st == KQ_OK && (st = kq_image_orient(out, orientation)) != KQ_OK) {
+        kq_image_free(out);
+        return kq_fail(st, err, err_len, "out of memory");
+    }
+    return st;
 }
 
 /* Reads all of fd into a new buffer, refusing more than max_bytes: at most

@@ -80,6 +80,17 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
  * called truncated rather than unknown; NULL when none matches. */
 const char *kq_sniff_readable(const unsigned char *data, size_t len);
 
+/* ---- EXIF orientation (orient.c) ---- */
+
+/* The EXIF orientation (1-8) of JPEG data; 1 (as stored) when it has
+ * none or an unreadable one. */
+int kq_exif_orientation(const unsigned char *data, size_t len);
+
+/* Turns or mirrors img in place (a new buffer) from the stored order of
+ * an image with that EXIF orientation to upright; 5-8 swap its sides.
+ * KQ_ERR_NOMEM leaves img as it was. */
+kq_status kq_image_orient(kq_image *img, int orientation);
+
 /* ---- JPEG decoding (jpeg.c) ---- */
 
 /* True when data starts like a JPEG (SOI and a marker). */

@@ -34,6 +34,7 @@ typedef struct {
     const char *centroids;  /* NULL: beside output; "-": stdout */
     int k_first, k_last;    /* equal unless a range was given */
     bool native_size;
+    bool ignore_orientation; /* --ignore-orientation: JPEGs as stored */
     int width, height;
     kq_kmeans_params kmeans; /* k is set per run */
     size_t max_pixels;

@@ -42,6 +42,7 @@ enum {
     OPT_PLOTS_DIR,
     OPT_VIEW,
     OPT_SKLEARN, /* sklearn mode */
+    OPT_IGNORE_ORIENTATION,
     OPT_TIMINGS /* perf */
 };
 
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"plots-dir", required_argument, NULL, OPT_PLOTS_DIR},
     {"view", required_argument, NULL, OPT_VIEW},
     {"sklearn", no_argument, NULL, OPT_SKLEARN},
+    {"ignore-orientation", no_argument, NULL, OPT_IGNORE_ORIENTATION},
     {"threads", required_argument, NULL, 'j'}, /* perf */
     {"timings", no_argument, NULL, OPT_TIMINGS}, /* perf */
     {"quiet", no_argument, NULL, 'q'},
@@ -78,7 +80,7 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-void kq_cli_print_help(void)
+static void print_options(void)
 {
     printf(
         "Usage: kquant [options] INPUT [OUTPUT]\n"
@@ -96,6 +98,8 @@ void kq_cli_print_help(void)
         "                         (default: OUTPUT with extension .csv)\n"
         "      --size WxH|native  resize before clustering, sides 1..65535, at\n"
         "                         most --max-pixels in all (default 240x320)\n"
+        "      --ignore-orientation  keep a JPEG's pixels as stored (default:\n"
+        "                         turned upright by its EXIF orientation)\n"
         "      --seed N           random seed, 0..4294967295 (default 42)\n"
         "      --n-init N         k-means restarts, 1..1000, best kept "
         "(default 1)\n"
@@ -142,7 +146,12 @@ void kq_cli_print_help(void)
         "      --timings          print each stage's time on stderr\n"
         "  -q, --quiet            print nothing on success\n"
         "  -h, --help             show this help\n"
-        "  -V, --version          show the version\n"
+        "  -V, --version          show the version\n");
+}
+
+static void print_notes(void)
+{
+    printf(
         "\n"
         "With a range (-k 2..10) every k is written, with _k<K> added to\n"
         "OUTPUT and the table and palette names when they are given, and a\n"
@@ -160,6 +169,12 @@ void kq_cli_print_help(void)
         "70 internal error, 73 cannot create output,\n"
         "74 write error, 75 temporary network failure (timeout),\n"
         "130/143 interrupted by SIGINT/SIGTERM (no partial output is left).\n");
+}
+
+void kq_cli_print_help(void)
+{
+    print_options();
+    print_notes();
 }
 
 /* A whole-string integer in [min, max]; false for anything else. */
@@ -334,6 +349,7 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
         return *arg != '\0';
     case OPT_VIEW: return parse_view(arg, &opts->view);
     case OPT_SKLEARN: opts->sklearn = true; return true;
+    case OPT_IGNORE_ORIENTATION: opts->ignore_orientation = true; return true;
     case 'j': return parse_int_option(arg, 0, 256, &km->threads); /* perf */
     case OPT_TIMINGS: opts->timings = true; return true;          /* perf */
     case 'q': opts->quiet = true; return true;

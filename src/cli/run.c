@@ -84,6 +84,7 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     kq_load_options_default(&lo);
     lo.max_pixels = opts->max_pixels;
     memcpy(lo.background, opts->background, sizeof lo.background);
+    lo.ignore_orientation = opts->ignore_orientation;
     count_while_decoding(opts, in, &lo);
     if (!opts->native_size) { /* perf: a large JPEG decodes reduced */
         lo.resize_width = opts->width;

@@ -887,6 +887,27 @@ patched() {
   bytes "$@" | dd of="$file" bs=1 seek="$at" conv=notrunc status=none
 }
 
+# A JPEG whose EXIF orientation is 6 (stored turned a quarter to the left)
+# is clustered upright, and reported by its upright size; with
+# --ignore-orientation as stored.
+case_jpeg_exif_orientation() {
+  small_jpeg
+  # APP1 after SOI: "Exif", big-endian TIFF, IFD0 with Orientation = 6
+  { head -c 2 src.jpg
+    bytes ff e1 00 22 45 78 69 66 00 00 4d 4d 00 2a 00 00 00 08 00 01 \
+      01 12 00 03 00 00 00 01 00 06 00 00 00 00 00 00
+    tail -c +3 src.jpg; } >turned.jpg
+  expect_ok -k 2 --size native turned.jpg up.png
+  grep -q '^input: *turned.jpg (8x16), clustered at 8x16$' .stdout || die "summary: $(head -1 .stdout)"
+  [ "$("$INSPECT" size up.png)" = "8 16" ] || die "upright size $("$INSPECT" size up.png)"
+  expect_ok -q -k 2 --size native --ignore-orientation turned.jpg stored.png
+  [ "$("$INSPECT" size stored.png)" = "16 8" ] || die "stored size $("$INSPECT" size stored.png)"
+  expect_ok -q -k 2 --size native src.jpg plain.png
+  cmp -s stored.png plain.png || die "--ignore-orientation differs from the untagged file"
+  expect_ok -q -k 2 --size 4x6 turned.jpg small.png
+  [ "$("$INSPECT" size small.png)" = "4 6" ] || die "resized size"
+}
+
 case_jpeg_claiming_zero_size() {
   local sof
   small_jpeg
