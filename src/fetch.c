@@ -19,12 +19,13 @@
 #include "curl_api.h"
 
 #define USER_AGENT "kquant/" KQ_VERSION
-/* The formats stb_image decodes first; image CDNs pick the format from this
- * header. Anything else is still accepted (at low weight) so that a server
- * sends its one format and we can name it, rather than answer 406. */
+/* The formats kquant decodes first, PNG and JPEG (a photo's usual
+ * originals) above WebP; image CDNs pick the format from this header.
+ * Anything else is still accepted (at low weight) so that a server sends
+ * its one format and we can name it, rather than answer 406. */
 #define ACCEPT_HEADER                                                    \
-    "Accept: image/png,image/jpeg,image/gif;q=0.8,image/bmp;q=0.8,"      \
-    "image/x-portable-anymap;q=0.8,*/*;q=0.1"
+    "Accept: image/png,image/jpeg,image/webp;q=0.9,image/gif;q=0.8,"     \
+    "image/bmp;q=0.8,image/x-portable-anymap;q=0.8,*/*;q=0.1"
 #define ALLOWED_SCHEMES "http,https"
 #define FIRST_CAPACITY ((size_t)1 << 16)
 

@@ -57,40 +57,50 @@ static void expand_to_rgb(const unsigned char *px, size_t n, int comp,
     }
 }
 
+/* The size stb_image reads from the header, or why there is none. */
+static kq_status stb_header_size(const unsigned char *data, size_t len,
+                                 int *w, int *h, char *err, size_t err_len)
+{
+    int comp;
+    if (stbi_info_from_memory(data, (int)len, w, h, &comp))
+        return KQ_OK;
+    /* a JPEG cut inside its metadata (EXIF, ICC) has no frame header yet:
+     * stb calls that an unknown type */
+    const char *readable = kq_sniff_readable(data, len);
+    if (readable)
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt or truncated image (%s whose header cannot "
+                       "be read)",
+                       readable);
+    /* issue 3: name what the data is when its magic bytes tell */
+    const char *what = kq_sniff_unsupported(data, len);
+    if (what)
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "not a supported image: %s (kquant reads PNG, JPEG, "
+                       "WebP, GIF, BMP, TGA, PSD, PIC and PNM)",
+                       what);
+    return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                   "not a supported image (%s)", stbi_failure_reason());
+}
+
 /* Reads the header and refuses the image before any pixel is decoded if it
  * is not a supported image or larger than opts allows. */
 static kq_status check_header(const unsigned char *data, size_t len,
                               const kq_load_options *opts, int *w, int *h,
                               char *err, size_t err_len)
 {
-    int comp;
     if (len == 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len, "empty file");
     if (len > INT_MAX)
         return kq_fail(KQ_ERR_INPUT_TOO_LARGE, err, err_len,
                        "file of %zu bytes is too large", len);
     kq_status st = kq_guard_input(data, len, opts->max_pixels, err, err_len);
+    if (st == KQ_OK)
+        st = kq_webp_is(data, len)
+                 ? kq_webp_info(data, len, w, h, err, err_len)
+                 : stb_header_size(data, len, w, h, err, err_len);
     if (st != KQ_OK)
         return st;
-    if (!stbi_info_from_memory(data, (int)len, w, h, &comp)) {
-        /* a JPEG cut inside its metadata (EXIF, ICC) has no frame header
-         * yet: stb calls that an unknown type */
-        const char *readable = kq_sniff_readable(data, len);
-        if (readable)
-            return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                           "corrupt or truncated image (%s whose header "
-                           "cannot be read)",
-                           readable);
-        /* issue 3: name what the data is when its magic bytes tell */
-        const char *what = kq_sniff_unsupported(data, len);
-        if (what)
-            return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                           "not a supported image: %s (kquant reads PNG, "
-                           "JPEG, GIF, BMP, TGA, PSD, PIC and PNM)",
-                           what);
-        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                       "not a supported image (%s)", stbi_failure_reason());
-    }
     size_t pixels;
     if (*w <= 0 || *h <= 0)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
@@ -138,6 +148,8 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
         st = kq_jpeg_decode(data, len, w, h, opts, &px, &by, err, err_len);
     else if (kq_png_is(data, len))
         st = kq_png_decode(data, len, w, h, &px, &comp, err, err_len);
+    else if (kq_webp_is(data, len))
+        st = kq_webp_decode(data, len, w, h, &px, &comp, err, err_len);
     *done = st != KQ_OK || px;
     if (st != KQ_OK || !px)
         return st;

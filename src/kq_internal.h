@@ -80,6 +80,23 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
  * called truncated rather than unknown; NULL when none matches. */
 const char *kq_sniff_readable(const unsigned char *data, size_t len);
 
+/* ---- WebP decoding (webp.c) ---- */
+
+/* True when data starts like a WebP file (RIFF ... WEBP). */
+bool kq_webp_is(const unsigned char *data, size_t len);
+
+/* The size a WebP's header gives; KQ_ERR_INPUT_FORMAT with err set when
+ * it cannot be read or the file is animated. */
+kq_status kq_webp_info(const unsigned char *data, size_t len, int *width,
+                       int *height, char *err, size_t err_len);
+
+/* Decodes a still WebP whose header said width x height (checked against
+ * the limits) to a new *px_out of 3 (RGB) or 4 (RGBA) channels, *comp_out;
+ * KQ_ERR_INPUT_FORMAT with err set when the data is corrupt. */
+kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
+                         int height, unsigned char **px_out, int *comp_out,
+                         char *err, size_t err_len);
+
 /* ---- EXIF orientation (orient.c) ---- */
 
 /* The EXIF orientation (1-8) of JPEG data; 1 (as stored) when it has

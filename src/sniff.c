@@ -1,6 +1,6 @@
 /* sniff.c - naming formats stb_image cannot decode from their magic bytes,
  * so that "not a supported image" can say what the data really is (a
- * server's HTML error page, a WebP from an image CDN...). */
+ * server's HTML error page, an AVIF from an image CDN...). */
 #include "kq_internal.h"
 
 #include <ctype.h>
@@ -138,8 +138,6 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
 {
     if (!data || len == 0)
         return NULL;
-    if (has_at(data, len, 0, "RIFF", 4) && has_at(data, len, 8, "WEBP", 4))
-        return "a WebP image";
     const char *name = sniff_iso_media(data, len);
     if (name)
         return name;

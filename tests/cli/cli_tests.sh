@@ -616,7 +616,7 @@ case_url_not_images() {
   printf 'RIFF\032\000\000\000WEBPVP8L\015\000\000\000\057' >www/photo.webp
   printf '\000\000\000\034ftypavif\000\000\000\000avifmif1miaf' >www/photo.avif
   expect_error 65 "$BASE/html: not a supported image: an HTML page" --url "$BASE/html" o.png
-  expect_error 65 "not a supported image: a WebP image" --url "$BASE/photo.webp" o.png
+  expect_error 65 "corrupt or truncated image \(a WebP file whose header cannot be read\)" --url "$BASE/photo.webp" o.png
   expect_error 65 "not a supported image: an AVIF image" --url "$BASE/photo.avif" o.png
   expect_error 65 "$BASE/empty: empty response body \(HTTP 200\)" --url "$BASE/empty" o.png
   expect_error 65 "corrupt or truncated image" --url "$BASE/truncated/photo.png" o.png
@@ -906,6 +906,18 @@ case_jpeg_exif_orientation() {
   cmp -s stored.png plain.png || die "--ignore-orientation differs from the untagged file"
   expect_ok -q -k 2 --size 4x6 turned.jpg small.png
   [ "$("$INSPECT" size small.png)" = "4 6" ] || die "resized size"
+}
+
+# WebP input: a lossless file clusters to the very outputs its PNG gives; a
+# lossy one at the tutorial size runs too (fixtures: tests/fixtures/gen_webp.sh).
+case_webp_input() {
+  local data=$SRC/tests/data
+  expect_ok -q -k 3 --size native "$data/few_colours_24x16.png" png.png
+  expect_ok -q -k 3 --size native "$data/few_colours_24x16.webp" webp.png
+  cmp -s png.png webp.png && cmp -s png.csv webp.csv || die "lossless WebP clustered unlike its PNG"
+  expect_ok -k 8 "$data/coffee_240x320.webp" lossy.png
+  grep -q '^input: .*coffee_240x320.webp (240x320), clustered at 240x320$' .stdout || die "summary: $(head -1 .stdout)"
+  [ "$(csv_rows lossy.csv)" -eq 8 ] || die "lossy WebP: $(csv_rows lossy.csv) rows"
 }
 
 case_jpeg_claiming_zero_size() {

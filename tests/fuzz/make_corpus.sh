@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the fuzzing seed corpus (tests/fuzz/corpus/) from the bundled
-# photo with ImageMagick: small, valid files of every format stb_image
+# photo with ImageMagick: small, valid files of every format kquant
 # decodes, in colour, grey and with alpha (not Radiance HDR, which kquant
 # refuses: see SECURITY.md). Run from anywhere; needs convert.
 set -eu
@@ -39,6 +39,15 @@ c() { convert "$photo" "$@"; }
   c $small $alpha "$out/rgba.psd"
   c $small "$out/rgb.ppm"
   c $small -colorspace Gray "$out/grey.pgm"
+  c $small -strip -quality 75 "$out/lossy.webp"
+  c $small -strip $alpha -define webp:lossless=true "$out/lossless_alpha.webp"
+  # A JPEG with an EXIF orientation (6, a quarter turn): APP1 after SOI.
+  c $small -strip -quality 80 "JPEG:$out/turned.jpg.tmp"
+  { head -c 2 "$out/turned.jpg.tmp"
+    printf '\377\341\000\042Exif\000\000MM\000\052\000\000\000\010\000\001'
+    printf '\001\022\000\003\000\000\000\001\000\006\000\000\000\000\000\000'
+    tail -c +3 "$out/turned.jpg.tmp"; } >"$out/turned.jpg"
+  rm "$out/turned.jpg.tmp"
   # A JPEG the loader decodes at 1/8: odd sides (partial last blocks), and
   # bytes after its end that pick a 1x2 target (pipeline.c reads the last
   # three bytes; decoders ignore what follows the end marker).
