@@ -36,6 +36,17 @@ static kq_status load(const uint8_t *data, size_t len, size_t max_pixels,
     return kq_image_load_memory(data, len, &lo, img, err, err_len);
 }
 
+/* webp (libwebp's encoding, len bytes, freed here) loaded as kquant loads
+ * it; it must load. */
+static kq_image decoded(uint8_t *webp, size_t len)
+{
+    assert_true(len > 0);
+    kq_image img = {0};
+    assert_int_equal(load(webp, len, 1000, &img, NULL, 0), KQ_OK);
+    WebPFree(webp);
+    return img;
+}
+
 static void lossless_rgb_reads_back_exactly(void **state)
 {
     (void)state;
@@ -43,14 +54,11 @@ static void lossless_rgb_reads_back_exactly(void **state)
     fill(px, 3);
     uint8_t *webp = NULL;
     size_t len = WebPEncodeLosslessRGB(px, W, H, W * 3, &webp);
-    assert_true(len > 0);
-    kq_image img = {0};
-    assert_int_equal(load(webp, len, 1000, &img, NULL, 0), KQ_OK);
+    kq_image img = decoded(webp, len);
     assert_int_equal(img.width, W);
     assert_int_equal(img.height, H);
     assert_memory_equal(img.rgb, px, sizeof px);
     kq_image_free(&img);
-    WebPFree(webp);
 }
 
 static void alpha_is_composited_onto_the_background(void **state)
@@ -60,9 +68,7 @@ static void alpha_is_composited_onto_the_background(void **state)
     fill(px, 4);
     uint8_t *webp = NULL;
     size_t len = WebPEncodeLosslessRGBA(px, W, H, W * 4, &webp);
-    assert_true(len > 0);
-    kq_image img = {0};
-    assert_int_equal(load(webp, len, 1000, &img, NULL, 0), KQ_OK);
+    kq_image img = decoded(webp, len);
     const unsigned char background[3] = {10, 200, 30};
     for (int i = 0; i < W * H; i++) {
         const unsigned char *p = &px[i * 4], *got = &img.rgb[i * 3];
@@ -74,7 +80,6 @@ static void alpha_is_composited_onto_the_background(void **state)
         }
     }
     kq_image_free(&img);
-    WebPFree(webp);
 }
 
 static void lossy_decodes_close_to_the_source(void **state)
@@ -86,14 +91,11 @@ static void lossy_decodes_close_to_the_source(void **state)
         px[i * 3 + 2] = (unsigned char)(px[i * 3] / 2 + px[i * 3 + 1] / 2);
     uint8_t *webp = NULL;
     size_t len = WebPEncodeRGB(px, W, H, W * 3, 95.0f, &webp);
-    assert_true(len > 0);
-    kq_image img = {0};
-    assert_int_equal(load(webp, len, 1000, &img, NULL, 0), KQ_OK);
+    kq_image img = decoded(webp, len);
     int worst;
     double mean = kq_test_mean_difference(img.rgb, px, sizeof px, &worst);
     assert_true(mean < 3.0);
     kq_image_free(&img);
-    WebPFree(webp);
 }
 
 static void large_truncated_and_animated_files_are_refused(void **state)
