@@ -368,6 +368,12 @@ static const char *option_name(int c, int long_index, char *buf, size_t len)
     return buf;
 }
 
+/* "-": stdin as INPUT, stdout for --centroids. */
+static bool is_dash(const char *name)
+{
+    return name && strcmp(name, "-") == 0;
+}
+
 static int take_operands(int argc, char **argv, kq_cli_options *opts)
 {
     int left = argc - optind;
@@ -393,7 +399,7 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
         return KQ_EXIT_USAGE;
     }
     /* "-" is stdin, as for most tools; a file named - is ./- */
-    bool from_stdin = strcmp(argv[optind], "-") == 0;
+    bool from_stdin = is_dash(argv[optind]);
     opts->input = from_stdin ? "/dev/stdin" : argv[optind];
     if (from_stdin && isatty(STDIN_FILENO)) {
         /* a terminal would only wait for bytes nobody types */
@@ -408,14 +414,14 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
 
 bool kq_cli_table_on_stdout(const kq_cli_options *opts)
 {
-    return opts->centroids && strcmp(opts->centroids, "-") == 0;
+    return is_dash(opts->centroids);
 }
 
 /* "-" names stdout only for the table: an image or palette file there
  * would be mixed with the summary. */
 static bool dash_refused(const char *value, const char *what)
 {
-    if (!value || strcmp(value, "-") != 0)
+    if (!is_dash(value))
         return false;
     kq_cli_error(what, "cannot write to stdout ('-' is stdout only for "
                  "--centroids); name a file");
