@@ -68,6 +68,23 @@ int kq_cli_parse(int argc, char **argv, kq_cli_options *opts);
  * the summary. */
 bool kq_cli_table_on_stdout(const kq_cli_options *opts);
 
+/* Whether the recoloured image goes to stdout (OUTPUT -), as a PNG. */
+bool kq_cli_image_on_stdout(const kq_cli_options *opts);
+
+/* Where the summary and the figures' names go: stdout, or stderr when
+ * the image is on stdout. */
+FILE *kq_cli_summary_stream(const kq_cli_options *opts);
+
+/* "-", the name of stdin or stdout. */
+bool kq_cli_is_dash(const char *name);
+
+/* The format an output name asks for: PNG for stdout ("-"), else the
+ * extension's. */
+kq_format kq_cli_output_format(const char *path);
+
+/* How messages name an output: "stdout" for "-", else the path. */
+const char *kq_cli_output_name(const char *path);
+
 void kq_cli_print_help(void);
 
 /* Prints "kquant: <what>: <why>" to stderr. */
@@ -120,8 +137,9 @@ bool kq_cli_parse_background(const char *text, unsigned char rgb[3]);
 /* Refuses a --palette name whose extension names no format (exit 64). */
 int kq_cli_check_palette_name(const kq_cli_options *opts);
 
-/* Writes the recoloured image: a palette PNG for .png and k <= 256 unless
- * --truecolor, else the format of the extension. Sets m->bit_depth. A
+/* Writes the recoloured image: a palette PNG for .png (or stdout) and
+ * k <= 256 unless --truecolor, else the format of the extension. Sets
+ * m->bit_depth and m->file_bytes. A
  * palette PNG is written from the labels and the size of the clustered
  * image: recoloured may be NULL then. */
 int kq_cli_write_image(const kq_cli_options *opts, const char *path,
@@ -156,10 +174,10 @@ kq_status kq_cli_png24_finish(kq_cli_png24 *job, bool wanted);
 int kq_cli_quality(const kq_image *clustered, kq_colours *colours,
                    const kq_image *recoloured, kq_run_metrics *m);
 
-/* The sizes: of the file at path, raw, and of the 24-bit PNG from png24,
- * which it finishes. */
-int kq_cli_sizes(const char *path, const kq_image *recoloured,
-                 kq_cli_png24 *png24, kq_run_metrics *m);
+/* The sizes: raw, and of the 24-bit PNG from png24, which it finishes
+ * (the image's own, m->file_bytes, is set by kq_cli_write_image). */
+int kq_cli_sizes(const kq_image *recoloured, kq_cli_png24 *png24,
+                 kq_run_metrics *m);
 
 /* Writes the palette file at path (atomically) and records it in m. */
 int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
@@ -175,6 +193,7 @@ typedef struct {
     const kq_kmeans_result *result;
     uint64_t seed;
     const kq_run_metrics *metrics; /* issue 7; NULL: not measured */
+    FILE *stream;            /* kq_cli_summary_stream */
     bool sklearn;            /* sklearn mode: say so, and its n_init */
     int n_init;
 } kq_run_report;
@@ -222,9 +241,16 @@ typedef kq_status (*kq_cli_encoder)(FILE *stream, const void *data,
 kq_status kq_cli_write_file(const char *path, kq_cli_encoder encode,
                             const void *data, char *err, size_t err_len);
 
-/* kq_cli_write_file with the image encoder the extension of path names. */
-kq_status kq_cli_save_image(const char *path, const kq_image *img, char *err,
-                            size_t err_len);
+/* kq_cli_write_file, and also to stdout when path is "-"; *bytes: the
+ * size written. */
+kq_status kq_cli_write_output(const char *path, kq_cli_encoder encode,
+                              const void *data, size_t *bytes, char *err,
+                              size_t err_len);
+
+/* kq_cli_write_output with the image encoder kq_cli_output_format names;
+ * bytes may be NULL. */
+kq_status kq_cli_save_image(const char *path, const kq_image *img,
+                            size_t *bytes, char *err, size_t err_len);
 
 /* Refuses (KQ_EXIT_USAGE, one message) a clustering size above
  * --max-pixels. */

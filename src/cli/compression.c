@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define ERR_LEN 512
 
@@ -70,7 +69,7 @@ int kq_cli_check_palette_name(const kq_cli_options *opts)
 bool kq_cli_wants_palette_png(const kq_cli_options *opts, const char *path,
                               int k)
 {
-    return !opts->truecolor && kq_format_from_path(path) == KQ_FORMAT_PNG &&
+    return !opts->truecolor && kq_cli_output_format(path) == KQ_FORMAT_PNG &&
            kq_indexed_bit_depth(k) > 0;
 }
 
@@ -107,13 +106,15 @@ int kq_cli_write_image(const kq_cli_options *opts, const char *path,
     if (kq_cli_wants_palette_png(opts, path, r->k)) {
         palette_png_job job = {clustered->width, clustered->height, r,
                                opts->kmeans.threads};
-        st = kq_cli_write_file(path, encode_palette_png, &job, err,
-                               sizeof err);
+        st = kq_cli_write_output(path, encode_palette_png, &job,
+                                 &m->file_bytes, err, sizeof err);
         m->bit_depth = kq_indexed_bit_depth(r->k);
     } else {
-        st = kq_cli_save_image(path, recoloured, err, sizeof err);
+        st = kq_cli_save_image(path, recoloured, &m->file_bytes, err,
+                               sizeof err);
     }
-    return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(path, st, err);
+    return st == KQ_OK ? KQ_EXIT_OK
+                       : kq_cli_fail(kq_cli_output_name(path), st, err);
 }
 
 static void *count_png24(void *arg)
@@ -152,15 +153,9 @@ int kq_cli_quality(const kq_image *clustered, kq_colours *colours,
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail("quality", st, NULL);
 }
 
-int kq_cli_sizes(const char *path, const kq_image *recoloured,
-                 kq_cli_png24 *png24, kq_run_metrics *m)
+int kq_cli_sizes(const kq_image *recoloured, kq_cli_png24 *png24,
+                 kq_run_metrics *m)
 {
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        kq_cli_png24_finish(png24, false);
-        return kq_cli_fail(path, KQ_ERR_IO, "written file vanished");
-    }
-    m->file_bytes = (size_t)info.st_size;
     m->raw_bytes = (size_t)recoloured->width * (size_t)recoloured->height * 3;
     kq_status st = kq_cli_png24_finish(png24, true);
     m->png24_bytes = png24->bytes;

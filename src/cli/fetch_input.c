@@ -72,6 +72,7 @@ int kq_cli_save_input(const kq_cli_options *opts, const kq_image *img)
     if (!opts->save_input)
         return KQ_EXIT_OK;
     char err[ERR_LEN] = "";
-    kq_status st = kq_cli_save_image(opts->save_input, img, err, sizeof err);
+    kq_status st =
+        kq_cli_save_image(opts->save_input, img, NULL, err, sizeof err);
     return st == KQ_OK ? KQ_EXIT_OK : kq_cli_fail(opts->save_input, st, err);
 }

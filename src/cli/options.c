@@ -87,11 +87,13 @@ static void print_options(void)
         "       kquant [options] --url URL [OUTPUT]\n"
         "Recolour an image with its k most representative colours "
         "(k-means).\n"
-        "INPUT - reads the image from stdin.\n"
+        "INPUT - reads the image from stdin; OUTPUT - writes a PNG to stdout\n"
+        "(the summary then goes to stderr, and no table unless --centroids).\n"
         "\n"
         "  -k, --clusters N|A..B  number of colours (1..4096), or a range to\n"
         "                         sweep (default 8)\n"
-        "  -o, --output FILE      recoloured image: .png .jpg .jpeg .bmp .tga\n"
+        "  -o, --output FILE      recoloured image: .png .jpg .jpeg .bmp .tga,\n"
+        "                         or - for a PNG on stdout\n"
         "                         (default output/image_output_k<K>.png)\n"
         "      --centroids FILE   centroid table as CSV, - for stdout (not with\n"
         "                         --json; a range's rows then start with k)\n"
@@ -168,7 +170,8 @@ static void print_notes(void)
         "69 network failure (DNS, connection, TLS, HTTP status, redirect),\n"
         "70 internal error, 73 cannot create output,\n"
         "74 write error, 75 temporary network failure (timeout),\n"
-        "130/143 interrupted by SIGINT/SIGTERM (no partial output is left).\n");
+        "130/143 interrupted by SIGINT/SIGTERM, 141 stdout closed early\n"
+        "(SIGPIPE, e.g. '| head'); no partial output file is left.\n");
 }
 
 void kq_cli_print_help(void)
@@ -368,12 +371,6 @@ static const char *option_name(int c, int long_index, char *buf, size_t len)
     return buf;
 }
 
-/* "-": stdin as INPUT, stdout for --centroids. */
-static bool is_dash(const char *name)
-{
-    return name && strcmp(name, "-") == 0;
-}
-
 static int take_operands(int argc, char **argv, kq_cli_options *opts)
 {
     int left = argc - optind;
@@ -399,7 +396,7 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
         return KQ_EXIT_USAGE;
     }
     /* "-" is stdin, as for most tools; a file named - is ./- */
-    bool from_stdin = is_dash(argv[optind]);
+    bool from_stdin = kq_cli_is_dash(argv[optind]);
     opts->input = from_stdin ? "/dev/stdin" : argv[optind];
     if (from_stdin && isatty(STDIN_FILENO)) {
         /* a terminal would only wait for bytes nobody types */
@@ -414,18 +411,49 @@ static int take_operands(int argc, char **argv, kq_cli_options *opts)
 
 bool kq_cli_table_on_stdout(const kq_cli_options *opts)
 {
-    return is_dash(opts->centroids);
+    return kq_cli_is_dash(opts->centroids);
 }
 
-/* "-" names stdout only for the table: an image or palette file there
- * would be mixed with the summary. */
+bool kq_cli_image_on_stdout(const kq_cli_options *opts)
+{
+    return kq_cli_is_dash(opts->output);
+}
+
+FILE *kq_cli_summary_stream(const kq_cli_options *opts)
+{
+    return kq_cli_image_on_stdout(opts) ? stderr : stdout;
+}
+
+/* "-" names stdout only for the image and the table: a palette or input
+ * file there would be mixed with them. */
 static bool dash_refused(const char *value, const char *what)
 {
-    if (!is_dash(value))
+    if (!kq_cli_is_dash(value))
         return false;
     kq_cli_error(what, "cannot write to stdout ('-' is stdout only for "
-                 "--centroids); name a file");
+                 "OUTPUT and --centroids); name a file");
     return true;
+}
+
+/* The image on stdout is one PNG: not several, not mixed with the table,
+ * not poured onto a terminal. */
+static int check_image_on_stdout(const kq_cli_options *opts)
+{
+    if (!kq_cli_image_on_stdout(opts))
+        return KQ_EXIT_OK;
+    const char *why = NULL;
+    if (opts->k_first != opts->k_last)
+        why = "a range writes one image per k; name a file for OUTPUT";
+    else if (kq_cli_table_on_stdout(opts))
+        why = "OUTPUT - and --centroids - both write to stdout; give "
+              "--centroids a file";
+    else if (isatty(STDOUT_FILENO))
+        why = "OUTPUT - is stdout, which is a terminal; redirect it or name "
+              "a file";
+    if (!why)
+        return KQ_EXIT_OK;
+    kq_cli_error("usage", "%s", why);
+    return KQ_EXIT_USAGE;
 }
 
 /* Outputs that would claim stdout are refused rather than dropped or
@@ -434,15 +462,15 @@ static int check_stdout_claims(const kq_cli_options *opts)
 {
     if (opts->show_help || opts->show_version)
         return KQ_EXIT_OK;
-    if (dash_refused(opts->output, "OUTPUT") ||
-        dash_refused(opts->palette, "--palette") ||
+    if (dash_refused(opts->palette, "--palette") ||
         dash_refused(opts->save_input, "--save-input"))
         return KQ_EXIT_USAGE;
-    if (!opts->json || !kq_cli_table_on_stdout(opts))
-        return KQ_EXIT_OK;
-    kq_cli_error("usage", "--json and --centroids - both write to stdout; "
-                 "give --centroids a file");
-    return KQ_EXIT_USAGE;
+    if (opts->json && kq_cli_table_on_stdout(opts)) {
+        kq_cli_error("usage", "--json and --centroids - both write to "
+                     "stdout; give --centroids a file");
+        return KQ_EXIT_USAGE;
+    }
+    return check_image_on_stdout(opts);
 }
 
 int kq_cli_parse(int argc, char **argv, kq_cli_options *opts)

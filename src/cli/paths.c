@@ -17,3 +17,18 @@ char *kq_cli_path_variant(const char *path, const char *tag, const char *ext)
         snprintf(out, size, "%.*s%s%s", (int)stem, path, tag, suffix);
     return out;
 }
+
+bool kq_cli_is_dash(const char *name)
+{
+    return name && strcmp(name, "-") == 0;
+}
+
+kq_format kq_cli_output_format(const char *path)
+{
+    return kq_cli_is_dash(path) ? KQ_FORMAT_PNG : kq_format_from_path(path);
+}
+
+const char *kq_cli_output_name(const char *path)
+{
+    return kq_cli_is_dash(path) ? "stdout" : path;
+}

@@ -43,14 +43,15 @@ static void note_written(kq_cli_figures *fig, const char *path)
                                          "figure:     %s\n", path);
 }
 
-/* Figure names go to stdout after the text summary, never into JSON or a
- * table printed on stdout. */
+/* Figure names go after the text summary (stdout, or stderr when the
+ * image is on stdout), never into JSON or a table printed on stdout. */
 static void print_written(const kq_cli_figures *fig)
 {
     const kq_cli_options *opts = fig->opts;
     if (fig->written && !opts->quiet && !opts->json &&
         !kq_cli_table_on_stdout(opts))
-        fwrite(fig->written, 1, fig->written_len, stdout);
+        fwrite(fig->written, 1, fig->written_len,
+               kq_cli_summary_stream(opts));
 }
 
 /* Paths are formatted into PATH_LEN buffers: one that filled its buffer
@@ -70,7 +71,7 @@ static int save(kq_cli_figures *fig, const char *path, kq_status drawn,
         kq_image_free(figure);
         return kq_cli_fail(path, drawn, NULL);
     }
-    kq_status st = kq_cli_save_image(path, figure, err, sizeof err);
+    kq_status st = kq_cli_save_image(path, figure, NULL, err, sizeof err);
     kq_image_free(figure);
     if (st != KQ_OK)
         return kq_cli_fail(path, st, err);

@@ -147,9 +147,19 @@ static char *output_path_for(const kq_cli_options *opts, int k, bool sweep)
     return strdup(buf);
 }
 
+/* An image on stdout has no name to put a table beside: it gets one only
+ * when --centroids names it. */
+static bool table_wanted(const kq_cli_options *opts)
+{
+    return opts->centroids || !kq_cli_image_on_stdout(opts);
+}
+
+/* NULL: the table goes to stdout, or nowhere (table_wanted). */
 static char *centroids_path_for(const kq_cli_options *opts,
                                 const char *image_path, int k, bool sweep)
 {
+    if (!table_wanted(opts))
+        return NULL;
     if (!opts->centroids)
         return derive_path(image_path, ".csv", 0);
     if (kq_cli_table_on_stdout(opts))
@@ -159,7 +169,8 @@ static char *centroids_path_for(const kq_cli_options *opts,
 
 static int check_output_names(const kq_cli_options *opts)
 {
-    if (opts->output && kq_format_from_path(opts->output) == KQ_FORMAT_UNKNOWN) {
+    if (opts->output &&
+        kq_cli_output_format(opts->output) == KQ_FORMAT_UNKNOWN) {
         kq_cli_error(opts->output, "unsupported output format (use .png, "
                      ".jpg, .jpeg, .bmp or .tga)");
         return KQ_EXIT_USAGE;
@@ -271,11 +282,11 @@ static int write_outputs(const kq_cli_options *opts, prepared_input *in,
     if (metrics && code != KQ_EXIT_OK)
         kq_cli_png24_finish(&png24, false);
     else if (metrics)
-        code = kq_cli_sizes(image_path, &recoloured, &png24, m);
+        code = kq_cli_sizes(&recoloured, &png24, m);
     if (code == KQ_EXIT_OK) /* plots */
         code = kq_cli_figures_add(in->figures, r, &recoloured, m);
     kq_image_free(&recoloured);
-    if (code == KQ_EXIT_OK)
+    if (code == KQ_EXIT_OK && table_wanted(opts))
         code = write_centroids(opts, table_path, r);
     if (code == KQ_EXIT_OK && palette_path)
         code = kq_cli_write_palette(palette_path, r, m);
@@ -304,13 +315,14 @@ static void report(const kq_cli_options *opts, const prepared_input *in,
                                    in->original.source_height),
         .width = in->clustered.width,
         .height = in->clustered.height,
-        .output = image_path,
+        .output = kq_cli_output_name(image_path),
         .centroids = table_path,
         .result = r,
         .seed = opts->kmeans.seed,
         .metrics = metrics,
         .sklearn = opts->sklearn,
         .n_init = opts->kmeans.n_init,
+        .stream = kq_cli_summary_stream(opts),
     };
     if (opts->json)
         kq_report_json(&rep, k == opts->k_first, k == opts->k_last,

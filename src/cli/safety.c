@@ -24,10 +24,11 @@ int kq_cli_check_limits(const kq_cli_options *opts)
     return KQ_EXIT_OK;
 }
 
+/* "-" as an output is stdout, whatever a file named - may be. */
 static bool same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
-    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+    return a && b && !kq_cli_is_dash(b) && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
            sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 

@@ -2,8 +2,8 @@
  *
  * The library writes every output to a temporary file first. The program
  * keeps the paths of the temporary files open right now in a fixed table;
- * on SIGINT or SIGTERM the handler unlinks them and exits with 128 + the
- * signal number (130, 143). The handler only calls unlink and _exit, both
+ * on SIGINT, SIGTERM or SIGPIPE the handler unlinks them and exits with
+ * 128 + the signal number (130, 143, 141). The handler only calls unlink and _exit, both
  * async-signal-safe, and reads the table, which is only changed while the
  * two signals are blocked. */
 #include "cli.h"
@@ -39,6 +39,7 @@ static void catch_signal(int sig)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGPIPE);
     sigaction(sig, &sa, NULL);
 }
 
@@ -46,6 +47,9 @@ void kq_cli_signals_install(void)
 {
     catch_signal(SIGINT);
     catch_signal(SIGTERM);
+    /* a reader that stops early ('| head') must not leave a temporary
+     * file behind either; 141 is what shells show for it anyway */
+    catch_signal(SIGPIPE);
 }
 
 static void block_signals(sigset_t *old)
@@ -54,6 +58,7 @@ static void block_signals(sigset_t *old)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGPIPE);
     sigprocmask(SIG_BLOCK, &set, old);
 }
 

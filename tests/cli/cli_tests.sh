@@ -151,12 +151,48 @@ case_centroids_stdout_range() {
 case_stdout_claimed_twice() {
   expect_error 64 "--json and --centroids - both write to stdout" --json --centroids - "$PHOTO" o.png
   expect_error 64 "--json and --centroids - both write to stdout" -k 2..3 --centroids - --json "$PHOTO" o.png
-  expect_error 64 "OUTPUT: cannot write to stdout" -k 2 "$PHOTO" -
-  expect_error 64 "OUTPUT: cannot write to stdout" -k 2 -o - "$PHOTO"
+  expect_error 64 "a range writes one image per k" -k 2..3 "$PHOTO" -
+  expect_error 64 "OUTPUT - and --centroids - both write to stdout" -k 2 --centroids - -o - "$PHOTO"
   expect_error 64 "--palette: cannot write to stdout" -k 2 --palette - "$PHOTO" o.png
   expect_error 64 "--save-input: cannot write to stdout" -k 2 --save-input - "$PHOTO" o.png
   expect_ok --help --json --centroids -
   grep -q -- "--clusters" .stdout || die "--help gave way to the refusal"
+}
+
+# OUTPUT - : the same PNG as a file, the summary on stderr, no table
+# unless --centroids names one, and a clear failure when stdout fails.
+case_image_on_stdout() {
+  expect_ok -q -k 8 "$PHOTO" f.png
+  expect_ok -k 8 "$PHOTO" -
+  cmp -s .stdout f.png || die "stdout differs from f.png"
+  grep -q '^output:     stdout$' .stderr || die "summary: $(cat .stderr)"
+  grep -q "^size:       $(wc -c <f.png) bytes, a 4-bit palette PNG" .stderr ||
+    die "size line: $(grep size: .stderr)"
+  [ "$(find . -name '*.csv' -o -name '-*' | sort)" = "./f.csv" ] ||
+    die "files: $(ls -A)"
+  expect_ok --json -k 8 -o - "$PHOTO"
+  cmp -s .stdout f.png || die "-o - differs from f.png"
+  grep -q '"output":"stdout","centroids":null' .stderr || die "json: $(cat .stderr)"
+  grep -q "\"file_bytes\":$(wc -c <f.png)," .stderr || die "json size: $(cat .stderr)"
+  expect_ok -q -k 8 --truecolor "$PHOTO" t.png
+  expect_ok -q -k 8 --truecolor --centroids s.csv "$PHOTO" -
+  cmp -s .stdout t.png || die "--truecolor stdout differs from t.png"
+  cmp -s s.csv t.csv || die "--centroids beside stdout differs"
+  # shellcheck disable=SC2086
+  ${KQ_CLI_WRAPPER:-} "$KQ" -q -k 2 "$PHOTO" - >&- 2>.stderr
+  status=$?
+  [ "$status" -eq 74 ] && [ "$(cat .stderr)" = "kquant: stdout: Bad file descriptor" ] ||
+    die "closed stdout: exit $status, $(cat .stderr)"
+  [ -w /dev/full ] || return 0
+  # shellcheck disable=SC2086
+  ${KQ_CLI_WRAPPER:-} "$KQ" -q -k 2 "$PHOTO" - >/dev/full 2>.stderr
+  status=$?
+  [ "$status" -eq 74 ] && [ "$(cat .stderr)" = "kquant: stdout: No space left on device" ] ||
+    die "full stdout: exit $status, $(cat .stderr)"
+}
+
+case_image_on_stdout_terminal_refused() {
+  refused_on_terminal "-k 2 $PHOTO -" "OUTPUT - is stdout, which is a terminal"
 }
 
 case_centroids_file() {
@@ -970,16 +1006,23 @@ case_fifo_and_endless_inputs() {
   cmp -s direct.png named.png || die "./- did not read the file named -"
 }
 
-# INPUT - on a terminal would wait for bytes nobody types: refused. script(1)
-# gives kquant a terminal; its messages come back on script's stdout.
-case_stdin_terminal_refused() {
-  command -v script >/dev/null && script -qec "test -t 0" /dev/null </dev/null >/dev/null ||
+# refused_on_terminal "ARGS" MESSAGE: kquant ARGS, run with a terminal on
+# stdin and stdout (script(1) gives it one; its messages come back on
+# script's stdout), must refuse with exit 64 and MESSAGE.
+refused_on_terminal() {
+  command -v script >/dev/null &&
+    script -qec "test -t 0 && test -t 1" /dev/null </dev/null >/dev/null ||
     skip "no script(1), or no terminal it can open here"
   local out rc
-  out=$(timeout 30 script -qec "$KQ -k 2 - t.png" /dev/null </dev/null)
+  out=$(timeout 30 script -qec "$KQ $1" /dev/null </dev/null)
   rc=$?
   [ "$rc" -eq 64 ] || die "exit $rc: $out"
-  [[ "$out" == *"kquant: usage: INPUT - is stdin, which is a terminal"* ]] || die "said: $out"
+  [[ "$out" == *"kquant: usage: $2"* ]] || die "said: $out"
+}
+
+# INPUT - on a terminal would wait for bytes nobody types: refused.
+case_stdin_terminal_refused() {
+  refused_on_terminal "-k 2 - t.png" "INPUT - is stdin, which is a terminal"
   [ ! -e t.png ] || die "wrote t.png"
 }
 
@@ -1081,6 +1124,17 @@ case_sigterm_cleans_up() {
 
 case_sigint_cleans_up() {
   signal_run INT 130
+}
+
+case_sigpipe_cleans_up() {
+  signal_run PIPE 141
+  # a reader that stops early: 141, as for any writer, and no leftovers
+  local rc
+  ${KQ_CLI_WRAPPER:-} "$KQ" -k 2..60 --centroids - "$PHOTO" s.png | head -1 >first.txt
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 141 ] || die "| head -1: exit $rc"
+  [ "$(cat first.txt)" = "k,cluster,r,g,b,hex,pixels,share" ] || die "first line: $(cat first.txt)"
+  ! compgen -G '.s_k*' >/dev/null || die "temporary file left: $(ls -A)"
 }
 
 # ---- perf: the default engine (issue 6) and fewer colours than k --------
