@@ -85,13 +85,14 @@ const char *kq_sniff_readable(const unsigned char *data, size_t len);
 /* True when data starts like a WebP file (RIFF ... WEBP). */
 bool kq_webp_is(const unsigned char *data, size_t len);
 
-/* The size a WebP's header gives; KQ_ERR_INPUT_FORMAT with err set when
- * it cannot be read or the file is animated. */
+/* The size a WebP's header gives (an animation's canvas); allocates
+ * nothing. KQ_ERR_INPUT_FORMAT with err set when it cannot be read. */
 kq_status kq_webp_info(const unsigned char *data, size_t len, int *width,
                        int *height, char *err, size_t err_len);
 
-/* Decodes a still WebP whose header said width x height (checked against
- * the limits) to a new *px_out of 3 (RGB) or 4 (RGBA) channels, *comp_out;
+/* Decodes a WebP whose header said width x height (checked against the
+ * limits), an animated one by its first frame on the canvas, to a new
+ * *px_out of 3 (RGB) or 4 (RGBA, not premultiplied) channels, *comp_out;
  * KQ_ERR_INPUT_FORMAT with err set when the data is corrupt. */
 kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **px_out, int *comp_out,

@@ -945,7 +945,10 @@ case_jpeg_exif_orientation() {
 }
 
 # WebP input: a lossless file clusters to the very outputs its PNG gives; a
-# lossy one at the tutorial size runs too (fixtures: tests/fixtures/gen_webp.sh).
+# lossy one at the tutorial size runs too; an animated one is read by its
+# first frame on its 16x12 canvas, like a GIF: three colours on white, the
+# lower half of the frame at alpha 128; cut short, it is refused as
+# truncated (fixtures: tests/fixtures/gen_webp.sh).
 case_webp_input() {
   local data=$SRC/tests/data
   expect_ok -q -k 3 --size native "$data/few_colours_24x16.png" png.png
@@ -954,6 +957,12 @@ case_webp_input() {
   expect_ok -k 8 "$data/coffee_240x320.webp" lossy.png
   grep -q '^input: .*coffee_240x320.webp (240x320), clustered at 240x320$' .stdout || die "summary: $(head -1 .stdout)"
   [ "$(csv_rows lossy.csv)" -eq 8 ] || die "lossy WebP: $(csv_rows lossy.csv) rows"
+  expect_ok -k 3 --size native "$data/animated_16x12.webp" anim.png
+  grep -q '^input: .*animated_16x12.webp (16x12), clustered at 16x12$' .stdout || die "summary: $(head -1 .stdout)"
+  [ "$(tail -n +2 anim.csv | cut -d, -f5,6 | sort | tr '\n' ' ')" = "#899DED,24 #C81E28,24 #FFFFFF,144 " ] ||
+    die "animated WebP: $(cat anim.csv)"
+  head -c 150 "$data/animated_16x12.webp" >cut.webp # inside frame 3
+  expect_refused 65 "cut.webp: corrupt or truncated image \(a WebP file libwebp cannot decode\)" cut.webp
 }
 
 case_jpeg_claiming_zero_size() {

@@ -2,7 +2,7 @@
 # Regenerates the fuzzing seed corpus (tests/fuzz/corpus/) from the bundled
 # photo with ImageMagick: small, valid files of every format kquant
 # decodes, in colour, grey and with alpha (not Radiance HDR, which kquant
-# refuses: see SECURITY.md). Run from anywhere; needs convert.
+# refuses: see SECURITY.md). Run from anywhere; needs convert and img2webp.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 photo=$here/../../images_input/coffee.png
@@ -41,6 +41,14 @@ c() { convert "$photo" "$@"; }
   c $small -colorspace Gray "$out/grey.pgm"
   c $small -strip -quality 75 "$out/lossy.webp"
   c $small -strip $alpha -define webp:lossless=true "$out/lossless_alpha.webp"
+  # An animated WebP, a lossless frame with alpha then a lossy one, joined
+  # by img2webp (Debian's webp package): ImageMagick 6.9.11 writes
+  # animated WebPs whose RIFF size is wrong.
+  c $small -strip $alpha "PNG32:$out/frame1.png.tmp"
+  c $small -strip -negate "PNG24:$out/frame2.png.tmp"
+  img2webp -lossless "$out/frame1.png.tmp" -lossy -q 75 "$out/frame2.png.tmp" \
+    -o "$out/animated.webp"
+  rm "$out/frame1.png.tmp" "$out/frame2.png.tmp"
   # A JPEG with an EXIF orientation (6, a quarter turn): APP1 after SOI.
   c $small -strip -quality 80 "JPEG:$out/turned.jpg.tmp"
   { head -c 2 "$out/turned.jpg.tmp"
