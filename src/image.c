@@ -76,9 +76,8 @@ static kq_status stb_header_size(const unsigned char *data, size_t len,
     const char *what = kq_sniff_unsupported(data, len);
     if (what)
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
-                       "not a supported image: %s (kquant reads PNG, JPEG, "
-                       "WebP, GIF, BMP, TGA, PSD, PIC and PNM)",
-                       what);
+                       "not a supported image: %s (kquant reads %s)", what,
+                       kq_sniff_reads_instead(data, len));
     return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                    "not a supported image (%s)", stbi_failure_reason());
 }

@@ -71,10 +71,15 @@ double kq_rng_uniform(kq_rng *rng);
 
 /* ---- recognising data by its first bytes (sniff.c; issue 3) ---- */
 
-/* A phrase naming what data holds when its magic bytes say so and stb_image
- * cannot decode it ("a WebP image", "an HTML page"), for error messages;
+/* A phrase naming what data holds when its magic bytes (or a BMP's header)
+ * say so and stb_image cannot decode it ("an HTML page", "a BMP
+ * compressed with RLE8"), for error messages;
  * NULL when the data is a format stb_image reads or is not recognised. */
 const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
+/* What kquant reads instead of the data kq_sniff_unsupported named, to
+ * end the message: "uncompressed BMPs" for a compressed BMP, the list of
+ * formats for anything else. */
+const char *kq_sniff_reads_instead(const unsigned char *data, size_t len);
 /* "a PNG file", "a JPEG file"...: a format kquant reads, named by its
  * magic bytes, so that a file cut short before its header's end is
  * called truncated rather than unknown; NULL when none matches. */

@@ -1,6 +1,7 @@
 /* sniff.c - naming formats stb_image cannot decode from their magic bytes,
  * so that "not a supported image" can say what the data really is (a
- * server's HTML error page, an AVIF from an image CDN...). */
+ * server's HTML error page, an AVIF from an image CDN, a BMP compressed
+ * with RLE8 as ImageMagick writes palette BMPs...). */
 #include "kq_internal.h"
 
 #include <ctype.h>
@@ -85,6 +86,57 @@ static const char *sniff_markup(const unsigned char *data, size_t len)
     return NULL;
 }
 
+static uint32_t le32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* How a BMP's compression field (Windows' meanings) is named. OS/2's
+ * 64-byte header gives 3 and 4 other meanings; 0 and 3 (bit fields) are
+ * uncompressed and read. */
+static const char *bmp_compression_name(uint32_t header_size,
+                                        uint32_t compression)
+{
+    if (compression == 1)
+        return "a BMP compressed with RLE8";
+    if (compression == 2)
+        return "a BMP compressed with RLE4";
+    if (header_size == 64)
+        return compression == 3   ? "a BMP compressed with Huffman 1D"
+               : compression == 4 ? "a BMP compressed with RLE24"
+                                  : NULL;
+    return compression == 4   ? "a JPEG inside a BMP"
+           : compression == 5 ? "a PNG inside a BMP"
+                              : NULL;
+}
+
+/* The info header sizes of the BMP versions that have a compression
+ * field (OS/2 1.x's 12-byte header has none). */
+static bool bmp_has_compression_field(uint32_t header_size)
+{
+    static const uint32_t sizes[] = {40, 52, 56, 64, 108, 124};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        if (header_size == sizes[i])
+            return true;
+    return false;
+}
+
+/* A BMP whose pixels are compressed, which stb_image refuses as an unknown
+ * type (ImageMagick writes palette BMPs with RLE8): "BM", then the info
+ * header's size at offset 14 and its compression at 30. A plausible size
+ * keeps text that starts with "BM" from being named. */
+static const char *sniff_compressed_bmp(const unsigned char *data,
+                                        size_t len)
+{
+    if (!has_at(data, len, 0, "BM", 2) || len < 34)
+        return NULL;
+    uint32_t header_size = le32_at(data + 14);
+    if (!bmp_has_compression_field(header_size))
+        return NULL;
+    return bmp_compression_name(header_size, le32_at(data + 30));
+}
+
 typedef struct {
     size_t offset;
     const char *magic;
@@ -138,10 +190,21 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
 {
     if (!data || len == 0)
         return NULL;
-    const char *name = sniff_iso_media(data, len);
+    const char *name = sniff_compressed_bmp(data, len);
+    if (name)
+        return name;
+    name = sniff_iso_media(data, len);
     if (name)
         return name;
     name = sniff_table(magic_table, sizeof magic_table / sizeof *magic_table,
                        data, len);
     return name ? name : sniff_markup(data, len);
+}
+
+const char *kq_sniff_reads_instead(const unsigned char *data, size_t len)
+{
+    /* "BMP" in the list would read as a contradiction */
+    if (data && sniff_compressed_bmp(data, len))
+        return "uncompressed BMPs";
+    return "PNG, JPEG, WebP, GIF, BMP, TGA, PSD, PIC and PNM";
 }

@@ -997,6 +997,17 @@ case_jpeg_codings_not_read() {
   expect_refused 65 "lossless.jpg: not a supported image: a lossless JPEG" lossless.jpg
 }
 
+# A compressed BMP is named: ImageMagick's palette BMPs are RLE8, and
+# stb_image reads uncompressed BMPs only. This one is 2x2, 8-bit, RLE8.
+case_compressed_bmp_named() {
+  { bytes 42 4d 46 00 00 00 00 00 00 00 3e 00 00 00 # file header
+    bytes 28 00 00 00 02 00 00 00 02 00 00 00 01 00 08 00 # 40, 2x2, 8 bit
+    bytes 01 00 00 00 08 00 00 00 13 0b 00 00 13 0b 00 00 # RLE8
+    bytes 02 00 00 00 00 00 00 00 00 00 ff 00 ff 00 00 00 # red, blue
+    bytes 02 00 00 00 02 01 00 01; } >rle8.bmp # a row of each, the end
+  expect_refused 65 "rle8.bmp: not a supported image: a BMP compressed with RLE8 \(kquant reads uncompressed BMPs\)" rle8.bmp
+}
+
 case_fifo_and_endless_inputs() {
   mkfifo fifo.png
   local KQ_CLI_WRAPPER="timeout 60 ${KQ_CLI_WRAPPER:-}"

@@ -1,6 +1,7 @@
-/* test_sniff.c - naming undecodable formats from their magic bytes, and
- * the formats kquant reads, so that a file of one cut short before its
- * header's end is called truncated. */
+/* test_sniff.c - naming undecodable formats from their magic bytes (and
+ * compressed BMPs from their header), and the formats kquant reads, so
+ * that a file of one cut short before its header's end is called
+ * truncated. */
 #include "testutil.h"
 
 #include "kq_internal.h"
@@ -106,6 +107,108 @@ static void loader_names_the_format(void **state)
     assert_non_null(strstr(err, "not a supported image ("));
 }
 
+/* ---- compressed BMPs ---- */
+
+#define BMP_START 34 /* file header (14) and info header to compression */
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The first BMP_START bytes of a 2x2 8-bit BMP whose info header is
+ * header_size bytes long and says compression. */
+static void bmp_start(unsigned char *bmp, uint32_t header_size,
+                      uint32_t compression)
+{
+    memset(bmp, 0, BMP_START);
+    memcpy(bmp, "BM", 2);
+    put_le32(bmp + 14, header_size);
+    put_le32(bmp + 18, 2); /* width */
+    put_le32(bmp + 22, 2); /* height */
+    bmp[26] = 1;           /* planes */
+    bmp[28] = 8;           /* bits per pixel */
+    put_le32(bmp + 30, compression);
+}
+
+static const char *bmp_named(uint32_t header_size, uint32_t compression)
+{
+    unsigned char bmp[BMP_START];
+    bmp_start(bmp, header_size, compression);
+    return kq_sniff_unsupported(bmp, sizeof bmp);
+}
+
+static void compressed_bmps_are_named(void **state)
+{
+    (void)state;
+    static const uint32_t windows_sizes[] = {40, 52, 56, 108, 124};
+    for (size_t i = 0; i < sizeof windows_sizes / sizeof *windows_sizes;
+         i++) {
+        uint32_t size = windows_sizes[i];
+        assert_named(bmp_named(size, 1), "a BMP compressed with RLE8");
+        assert_named(bmp_named(size, 2), "a BMP compressed with RLE4");
+        assert_named(bmp_named(size, 4), "a JPEG inside a BMP");
+        assert_named(bmp_named(size, 5), "a PNG inside a BMP");
+    }
+    /* OS/2 2.x's 64-byte header: 3 and 4 mean other codings */
+    assert_named(bmp_named(64, 1), "a BMP compressed with RLE8");
+    assert_named(bmp_named(64, 2), "a BMP compressed with RLE4");
+    assert_named(bmp_named(64, 3), "a BMP compressed with Huffman 1D");
+    assert_named(bmp_named(64, 4), "a BMP compressed with RLE24");
+}
+
+static void uncompressed_and_unlikely_bmps_are_not_named(void **state)
+{
+    (void)state;
+    assert_null(bmp_named(40, 0));   /* uncompressed: stb_image reads it */
+    assert_null(bmp_named(124, 3));  /* bit fields: read too */
+    assert_null(bmp_named(12, 1));   /* OS/2 1.x: no compression field */
+    assert_null(bmp_named(41, 1));   /* no BMP has that header */
+    assert_null(bmp_named(124, 99)); /* no such compression */
+    /* every header cut short, each in a buffer of just its length */
+    unsigned char rle8[BMP_START];
+    bmp_start(rle8, 40, 1);
+    for (size_t n = 0; n < BMP_START; n++) {
+        unsigned char *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, rle8, n);
+        assert_null(kq_sniff_unsupported(copy, n));
+        free(copy);
+    }
+}
+
+static void compressed_bmp_message_says_what_is_read(void **state)
+{
+    (void)state;
+    unsigned char bmp[BMP_START];
+    bmp_start(bmp, 124, 1);
+    assert_string_equal(kq_sniff_reads_instead(bmp, sizeof bmp),
+                        "uncompressed BMPs");
+    bmp_start(bmp, 124, 0);
+    assert_string_equal(kq_sniff_reads_instead(bmp, sizeof bmp),
+                        "PNG, JPEG, WebP, GIF, BMP, TGA, PSD, PIC and PNM");
+    /* a whole 2x2 RLE8 BMP (blue row, red row), as ImageMagick's
+     * palette BMPs are compressed, through the loader */
+    static const unsigned char rle8[] =
+        "BM\x46\0\0\0\0\0\0\0\x3e\0\0\0"      /* file header */
+        "\x28\0\0\0\x02\0\0\0\x02\0\0\0\x01\0\x08\0" /* 40, 2x2, 8 bit */
+        "\x01\0\0\0\x08\0\0\0\x13\x0b\0\0\x13\x0b\0\0" /* RLE8 */
+        "\x02\0\0\0\0\0\0\0"                     /* two colours */
+        "\0\0\xff\0\xff\0\0\0"                   /* red, blue */
+        "\x02\0\0\0\x02\x01\0\x01";              /* rows, end */
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    kq_image img = {0};
+    char err[256];
+    assert_int_equal(kq_image_load_memory(rle8, sizeof rle8 - 1, &lo, &img,
+                                          err, sizeof err),
+                     KQ_ERR_INPUT_FORMAT);
+    assert_string_equal(err, "not a supported image: a BMP compressed with "
+                             "RLE8 (kquant reads uncompressed BMPs)");
+    assert_null(img.rgb);
+}
+
 #define READABLE(literal)                                                 \
     kq_sniff_readable((const unsigned char *)(literal), sizeof(literal) - 1)
 
@@ -161,6 +264,9 @@ int main(void)
         cmocka_unit_test(loader_names_the_format),
         cmocka_unit_test(readable_formats_are_named),
         cmocka_unit_test(cut_headers_are_called_truncated),
+        cmocka_unit_test(compressed_bmps_are_named),
+        cmocka_unit_test(uncompressed_and_unlikely_bmps_are_not_named),
+        cmocka_unit_test(compressed_bmp_message_says_what_is_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
