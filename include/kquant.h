@@ -99,6 +99,14 @@ typedef struct {
      * full size and not reported row by row), unless this is true: pixels
      * then stay in stored order, as Pillow's Image.open gives them. */
     bool ignore_orientation;
+    /* A JPEG or PNG with an embedded RGB colour profile other than sRGB
+     * has its pixels turned into sRGB after decoding, as viewers show
+     * them (then not reported row by row), unless this is true: pixels
+     * then stay the stored numbers, as Pillow's Image.open gives them. */
+    bool ignore_color_profile;
+    /* perf: threads for that conversion (<= 0, the default: all cores);
+     * the pixels do not depend on it. */
+    int threads;
     /* perf: the size the caller resizes the image to next (0 x 0, the
      * default: none). A JPEG is then decoded at 1/8, 1/4 or 1/2 of its
      * size (libjpeg-turbo's DCT scaling), the first of those that keeps at

@@ -22,6 +22,8 @@ void kq_load_options_default(kq_load_options *opts)
     opts->on_rows_ctx = NULL;
     opts->resize_width = opts->resize_height = 0;
     opts->ignore_orientation = false;
+    opts->ignore_color_profile = false;
+    opts->threads = 0;
 }
 
 void kq_image_free(kq_image *img)
@@ -193,27 +195,56 @@ static kq_status decode_stored(const unsigned char *data, size_t len,
     return rgb_from_samples(decoded, w, h, comp, opts, out, err, err_len);
 }
 
+/* What decoding must leave to after the decode: turning the image
+ * upright, and its colours into sRGB. */
+typedef struct {
+    int orientation;              /* EXIF's, 1: as stored */
+    kq_srgb_transform *to_srgb;   /* NULL: the colours stay */
+} after_decode;
+
+static after_decode after_decode_for(const unsigned char *data, size_t len,
+                                     const kq_load_options *opts)
+{
+    after_decode after = {1, NULL};
+    if (!opts->ignore_orientation && kq_jpeg_is(data, len))
+        after.orientation = kq_exif_orientation(data, len);
+    if (!opts->ignore_color_profile)
+        after.to_srgb = kq_srgb_transform_for(data, len);
+    return after;
+}
+
+/* The options a decode followed by after's work runs with. */
+static kq_load_options decode_options(const kq_load_options *opts,
+                                      const after_decode *after)
+{
+    kq_load_options adjusted = *opts;
+    /* A turned image is decoded whole: a reduced decode's partial edge
+     * blocks (see kq_image.source_width) would land on another edge. */
+    if (after->orientation != 1)
+        adjusted.resize_width = adjusted.resize_height = 0;
+    /* Rows counted as they come would be the stored rows, or colours. */
+    if (after->orientation != 1 || after->to_srgb) {
+        adjusted.on_rows = NULL;
+        adjusted.on_rows_ctx = NULL;
+    }
+    return adjusted;
+}
+
 kq_status kq_image_load_memory(const unsigned char *data, size_t len,
                                const kq_load_options *opts, kq_image *out,
                                char *err, size_t err_len)
 {
-    int orientation = opts->ignore_orientation || !kq_jpeg_is(data, len)
-                          ? 1
-                          : kq_exif_orientation(data, len);
-    if (orientation == 1)
-        return decode_stored(data, len, opts, out, err, err_len);
-    /* A turned image is decoded whole: a reduced decode's partial edge
-     * blocks (see kq_image.source_width) would land on another edge, and
-     * rows counted as they come would be rows of the stored image. */
-    kq_load_options whole = *opts;
-    whole.resize_width = whole.resize_height = 0;
-    whole.on_rows = NULL;
-    whole.on_rows_ctx = NULL;
-    kq_status st = decode_stored(data, len, &whole, out, err, err_len);
-    if (st == KQ_OK && (st = kq_image_orient(out, orientation)) != KQ_OK) {
+    after_decode after = after_decode_for(data, len, opts);
+    kq_load_options adjusted = decode_options(opts, &after);
+    kq_status st = decode_stored(data, len, &adjusted, out, err, err_len);
+    if (st == KQ_OK && after.orientation != 1 &&
+        (st = kq_image_orient(out, after.orientation)) != KQ_OK) {
         kq_image_free(out);
-        return kq_fail(st, err, err_len, "out of memory");
+        st = kq_fail(st, err, err_len, "out of memory");
     }
+    if (st == KQ_OK && after.to_srgb)
+        kq_srgb_apply(after.to_srgb, out, opts->threads);
+    kq_srgb_transform_free(after.to_srgb);
     return st;
 }
 

@@ -38,6 +38,15 @@ static void on_message(j_common_ptr cinfo, int level)
         on_error(cinfo);
 }
 
+/* libjpeg's error manager, set to jump to failure->jump. */
+static struct jpeg_error_mgr *failure_manager(decode_failure *failure)
+{
+    struct jpeg_error_mgr *mgr = jpeg_std_error(&failure->mgr);
+    mgr->error_exit = on_error;
+    mgr->emit_message = on_message;
+    return mgr;
+}
+
 /* Stricter than guard.c's jpeg_start(), on purpose: libjpeg wants SOI at
  * byte 0, while stb also takes 0xFF fill bytes before it, so such files
  * stay with stb. */
@@ -105,9 +114,7 @@ static kq_status decode_at(const unsigned char *data, size_t len,
     struct jpeg_decompress_struct cinfo;
     decode_failure failure;
     unsigned char *volatile rgb = NULL;
-    cinfo.err = jpeg_std_error(&failure.mgr);
-    failure.mgr.error_exit = on_error;
-    failure.mgr.emit_message = on_message;
+    cinfo.err = failure_manager(&failure);
     if (setjmp(failure.jump)) {
         jpeg_destroy_decompress(&cinfo);
         if (rgb && opts->on_rows) /* its rows are read no more */
@@ -162,4 +169,27 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
     *rgb_out = NULL;
     *reduced_by = scale.by;
     return decode_at(data, len, &scale, opts, rgb_out, err, err_len);
+}
+
+unsigned char *kq_jpeg_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len)
+{
+    struct jpeg_decompress_struct cinfo;
+    decode_failure failure;
+    JOCTET *profile = NULL;
+    unsigned int profile_len = 0;
+    cinfo.err = failure_manager(&failure);
+    if (setjmp(failure.jump)) { /* the decode will say what is wrong */
+        jpeg_destroy_decompress(&cinfo);
+        return NULL;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xFFFF);
+    jpeg_read_header(&cinfo, TRUE);
+    if (!jpeg_read_icc_profile(&cinfo, &profile, &profile_len))
+        profile = NULL; /* none, or its markers do not fit together */
+    jpeg_destroy_decompress(&cinfo);
+    *icc_len = profile_len;
+    return profile;
 }

@@ -134,6 +134,34 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
 /* A side of n pixels decoded at 1/by of its size: libjpeg rounds up. */
 int kq_jpeg_reduced_side(int n, int by);
 
+/* ---- colour profiles (icc.c; the profile readers in jpeg.c,
+ * png_read.c and webp.c) ---- */
+
+/* The ICC profile embedded in JPEG data (APP2 markers), PNG data (iCCP)
+ * or WebP data (ICCP), in a new buffer (free()) of *icc_len bytes; NULL
+ * when there is none or the data cannot be read that far. */
+unsigned char *kq_jpeg_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len);
+unsigned char *kq_png_icc_profile(const unsigned char *data, size_t len,
+                                  size_t *icc_len);
+unsigned char *kq_webp_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len);
+
+typedef struct kq_srgb_transform kq_srgb_transform;
+
+/* The transform from the RGB colour profile embedded in image data (JPEG,
+ * PNG, WebP) to sRGB; NULL when there is none, when it cannot be read or
+ * is no RGB profile (the pixels then stay as stored), and when it is sRGB
+ * already: when no colour would move by more than one level. */
+kq_srgb_transform *kq_srgb_transform_for(const unsigned char *data,
+                                         size_t len);
+
+/* Turns img's pixels from the profile's colours to sRGB, in place, on
+ * threads (<= 0: all cores) when it can start them. */
+void kq_srgb_apply(const kq_srgb_transform *t, kq_image *img, int threads);
+
+void kq_srgb_transform_free(kq_srgb_transform *t);
+
 /* ---- joining raw deflate streams (deflate_join.c) ---- */
 
 /* Bytes a joinable stream may take beyond the stream it came from. */

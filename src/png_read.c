@@ -50,6 +50,21 @@ static void read_bytes(png_structp png, png_bytep out, size_t n)
     src->at += n;
 }
 
+/* libpng's reader of src, reporting through it; false when memory runs
+ * out. The caller sets src->jump before reading. */
+static bool open_reader(png_source *src, png_structp *png, png_infop *info)
+{
+    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, src, on_error,
+                                  on_warning);
+    *info = *png ? png_create_info_struct(*png) : NULL;
+    if (!*info) {
+        png_destroy_read_struct(*png ? png : NULL, NULL, NULL);
+        return false;
+    }
+    png_set_read_fn(*png, src, read_bytes);
+    return true;
+}
+
 bool kq_png_is(const unsigned char *data, size_t len)
 {
     return len >= 8 && png_sig_cmp(data, 0, 8) == 0;
@@ -94,22 +109,18 @@ kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
                         char *err, size_t err_len)
 {
     png_source src = {.data = data, .len = len};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src,
-                                             on_error, on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_structp png;
+    png_infop info;
     unsigned char *volatile px = NULL;
     *px_out = NULL;
-    if (!info) {
-        png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
+    if (!open_reader(&src, &png, &info))
         return kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
-    }
     if (setjmp(src.jump)) {
         png_destroy_read_struct(&png, &info, NULL);
         free(px);
         return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                        "corrupt or truncated image (%s)", src.message);
     }
-    png_set_read_fn(png, &src, read_bytes);
     int passes = ask_for_stb_samples(png, info);
     int comp = png_get_channels(png, info);
     if ((int)png_get_image_width(png, info) != width ||
@@ -130,4 +141,31 @@ kq_status kq_png_decode(const unsigned char *data, size_t len, int width,
     *px_out = px;
     *comp_out = comp;
     return KQ_OK;
+}
+
+unsigned char *kq_png_icc_profile(const unsigned char *data, size_t len,
+                                  size_t *icc_len)
+{
+    png_source src = {.data = data, .len = len};
+    png_structp png;
+    png_infop info;
+    unsigned char *volatile copy = NULL;
+    if (!open_reader(&src, &png, &info))
+        return NULL;
+    if (setjmp(src.jump)) { /* the decode will say what is wrong */
+        png_destroy_read_struct(&png, &info, NULL);
+        free(copy);
+        return NULL;
+    }
+    png_read_info(png, info);
+    png_charp name;
+    int method;
+    png_bytep profile;
+    png_uint_32 profile_len = 0;
+    if (png_get_iCCP(png, info, &name, &method, &profile, &profile_len) &&
+        profile_len > 0 && (copy = malloc(profile_len)) != NULL)
+        memcpy(copy, profile, profile_len);
+    png_destroy_read_struct(&png, &info, NULL);
+    *icc_len = profile_len;
+    return copy;
 }

@@ -136,3 +136,22 @@ kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
         *comp_out = comp;
     return st;
 }
+
+unsigned char *kq_webp_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len)
+{
+    WebPData webp = {.bytes = data, .size = len};
+    WebPDemuxer *demux = WebPDemux(&webp);
+    WebPChunkIterator chunk;
+    unsigned char *copy = NULL;
+    *icc_len = 0;
+    if (demux && WebPDemuxGetChunk(demux, "ICCP", 1, &chunk)) {
+        if (chunk.chunk.size > 0 && (copy = malloc(chunk.chunk.size))) {
+            memcpy(copy, chunk.chunk.bytes, chunk.chunk.size);
+            *icc_len = chunk.chunk.size;
+        }
+        WebPDemuxReleaseChunkIterator(&chunk);
+    }
+    WebPDemuxDelete(demux);
+    return copy;
+}

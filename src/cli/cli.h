@@ -35,6 +35,7 @@ typedef struct {
     int k_first, k_last;    /* equal unless a range was given */
     bool native_size;
     bool ignore_orientation; /* --ignore-orientation: JPEGs as stored */
+    bool ignore_color_profile; /* --ignore-color-profile: stored numbers */
     int width, height;
     kq_kmeans_params kmeans; /* k is set per run */
     size_t max_pixels;

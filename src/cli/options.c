@@ -43,6 +43,7 @@ enum {
     OPT_VIEW,
     OPT_SKLEARN, /* sklearn mode */
     OPT_IGNORE_ORIENTATION,
+    OPT_IGNORE_COLOR_PROFILE,
     OPT_TIMINGS /* perf */
 };
 
@@ -72,6 +73,7 @@ static const struct option long_options[] = {
     {"view", required_argument, NULL, OPT_VIEW},
     {"sklearn", no_argument, NULL, OPT_SKLEARN},
     {"ignore-orientation", no_argument, NULL, OPT_IGNORE_ORIENTATION},
+    {"ignore-color-profile", no_argument, NULL, OPT_IGNORE_COLOR_PROFILE},
     {"threads", required_argument, NULL, 'j'}, /* perf */
     {"timings", no_argument, NULL, OPT_TIMINGS}, /* perf */
     {"quiet", no_argument, NULL, 'q'},
@@ -102,6 +104,9 @@ static void print_options(void)
         "                         most --max-pixels in all (default 240x320)\n"
         "      --ignore-orientation  keep a JPEG's pixels as stored (default:\n"
         "                         turned upright by its EXIF orientation)\n"
+        "      --ignore-color-profile  keep the stored colour numbers of a\n"
+        "                         JPEG or PNG (default: turned into sRGB by\n"
+        "                         its embedded ICC profile)\n"
         "      --seed N           random seed, 0..4294967295 (default 42)\n"
         "      --n-init N         k-means restarts, 1..1000, best kept "
         "(default 1)\n"
@@ -353,6 +358,9 @@ static bool apply_option(int c, const char *arg, kq_cli_options *opts)
     case OPT_VIEW: return parse_view(arg, &opts->view);
     case OPT_SKLEARN: opts->sklearn = true; return true;
     case OPT_IGNORE_ORIENTATION: opts->ignore_orientation = true; return true;
+    case OPT_IGNORE_COLOR_PROFILE:
+        opts->ignore_color_profile = true;
+        return true;
     case 'j': return parse_int_option(arg, 0, 256, &km->threads); /* perf */
     case OPT_TIMINGS: opts->timings = true; return true;          /* perf */
     case 'q': opts->quiet = true; return true;

@@ -85,6 +85,8 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
     lo.max_pixels = opts->max_pixels;
     memcpy(lo.background, opts->background, sizeof lo.background);
     lo.ignore_orientation = opts->ignore_orientation;
+    lo.ignore_color_profile = opts->ignore_color_profile;
+    lo.threads = opts->kmeans.threads;
     count_while_decoding(opts, in, &lo);
     if (!opts->native_size) { /* perf: a large JPEG decodes reduced */
         lo.resize_width = opts->width;

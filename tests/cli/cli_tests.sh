@@ -944,6 +944,50 @@ case_jpeg_exif_orientation() {
   [ "$("$INSPECT" size small.png)" = "4 6" ] || die "resized size"
 }
 
+ICC_FIXTURE=$(dirname "$INSPECT")/kq_icc_fixture
+
+# mean_rgb FILE [OPTIONS...]: the k=1 centroid (the mean colour) as "r g b",
+# rounded.
+mean_rgb() {
+  local file=$1
+  shift
+  run -q -k 1 --size native --centroids - "$@" "$file" mean.png
+  [ "$status" -eq 0 ] || die "k=1 on $file: exit $status"
+  tail -n 1 .stdout | awk -F, '{printf "%.0f %.0f %.0f\n", $2, $3, $4}'
+}
+
+# Embedded colour profiles: a Display P3 JPEG, PNG or WebP is clustered in sRGB
+# (P3 is wider: the coffee's mean gets redder and less blue), its stored
+# numbers with --ignore-color-profile, and an sRGB-tagged JPEG gives the
+# very outputs of the same JPEG untagged.
+case_color_profile() {
+  for p in none p3 srgb; do
+    "$ICC_FIXTURE" "$p" "$PHOTO" "$p.jpg" || die "no $p.jpg"
+  done
+  for f in p3.png none.png p3.webp none.webp; do
+    "$ICC_FIXTURE" "${f%.*}" "$PHOTO" "$f" || die "no $f"
+  done
+  expect_ok -q -k 8 none.jpg none_k8.png
+  expect_ok -q -k 8 srgb.jpg srgb_k8.png
+  cmp -s none_k8.png srgb_k8.png && cmp -s none_k8.csv srgb_k8.csv ||
+    die "sRGB-tagged JPEG clustered unlike the untagged one"
+  local stored converted
+  for f in p3.jpg p3.png p3.webp; do
+    stored=$(mean_rgb "$f" --ignore-color-profile)
+    [ "$stored" = "$(mean_rgb "none.${f##*.}")" ] || die "$f ignored: $stored"
+    converted=$(mean_rgb "$f")
+    read -r sr _ sb <<<"$stored"
+    read -r cr _ cb <<<"$converted"
+    ((cr >= sr + 3 && cb <= sb - 3)) || die "$f: mean $stored -> $converted"
+  done
+  # the tutorial size decodes the JPEG reduced: converted all the same
+  expect_ok -q -k 8 p3.jpg small_p3.png
+  expect_ok -q -k 8 --ignore-color-profile p3.jpg small_stored.png
+  expect_ok -q -k 8 none.jpg small_none.png
+  cmp -s small_stored.png small_none.png || die "reduced, ignored: differs from untagged"
+  ! cmp -s small_p3.png small_none.png || die "reduced decode not converted"
+}
+
 # WebP input: a lossless file clusters to the very outputs its PNG gives; a
 # lossy one at the tutorial size runs too; an animated one is read by its
 # first frame on its 16x12 canvas, like a GIF: three colours on white, the

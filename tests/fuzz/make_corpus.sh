@@ -2,9 +2,11 @@
 # Regenerates the fuzzing seed corpus (tests/fuzz/corpus/) from the bundled
 # photo with ImageMagick: small, valid files of every format kquant
 # decodes, in colour, grey and with alpha (not Radiance HDR, which kquant
-# refuses: see SECURITY.md). Run from anywhere; needs convert and img2webp.
+# refuses: see SECURITY.md). Run from anywhere; needs convert, img2webp
+# and the tests' kq_icc_fixture (built in build/, or KQ_ICC_FIXTURE).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+icc_fixture=${KQ_ICC_FIXTURE:-$here/../../build/tests/kq_icc_fixture}
 photo=$here/../../images_input/coffee.png
 out=$here/corpus
 rm -rf "$out"
@@ -61,5 +63,12 @@ c() { convert "$photo" "$@"; }
   # three bytes; decoders ignore what follows the end marker).
   c -resize '61x45!' -strip -quality 80 "$out/reduced.jpg"
   printf '\003\001\000' >>"$out/reduced.jpg"
+  # Display P3 profiles in each format that carries one: the profile
+  # readers and the conversion to sRGB.
+  c $small -strip "PNG24:$out/p3.png.tmp"
+  for f in p3.jpg p3.png p3.webp; do
+    "$icc_fixture" p3 "$out/p3.png.tmp" "$out/$f"
+  done
+  rm "$out/p3.png.tmp"
 }
 ls -l "$out"

@@ -1,0 +1,144 @@
+/* icc.c - colours as they are meant: an image whose embedded ICC profile
+ * is not sRGB (a phone's Display P3, a camera's Adobe RGB) has its pixels
+ * turned into sRGB after decoding, as browsers and viewers show them, so
+ * that the centroids, their hex codes and the recoloured PNG (which
+ * carries no profile) mean the colours the photo shows. The conversion is
+ * Little CMS's (Debian's liblcms2), perceptual intent. Profiles that are
+ * sRGB already leave the pixels alone, byte for byte: most cameras tag
+ * their JPEGs sRGB, and those must give what an untagged copy gives. */
+#include "kq_internal.h"
+
+#include <stdlib.h>
+
+#include <lcms2.h>
+
+struct kq_srgb_transform {
+    cmsHTRANSFORM transform;
+};
+
+/* Levels 0, 16, ..., 240, 255 on each channel: 17^3 probe colours, enough
+ * to tell a profile that moves colours from one that does not. */
+#define PROBE_LEVELS 17
+#define PROBE_COLOURS (PROBE_LEVELS * PROBE_LEVELS * PROBE_LEVELS)
+
+static unsigned char probe_level(int i)
+{
+    return (unsigned char)(i == PROBE_LEVELS - 1 ? 255 : 16 * i);
+}
+
+/* Whether the transform keeps every probe colour within one level. */
+static bool moves_nothing(cmsHTRANSFORM transform)
+{
+    unsigned char in[PROBE_COLOURS][3], out[PROBE_COLOURS][3]; /* 29 KB */
+    int n = 0;
+    for (int r = 0; r < PROBE_LEVELS; r++)
+        for (int g = 0; g < PROBE_LEVELS; g++)
+            for (int b = 0; b < PROBE_LEVELS; b++, n++) {
+                in[n][0] = probe_level(r);
+                in[n][1] = probe_level(g);
+                in[n][2] = probe_level(b);
+            }
+    cmsDoTransform(transform, in, out, PROBE_COLOURS);
+    for (int i = 0; i < PROBE_COLOURS; i++)
+        for (int c = 0; c < 3; c++)
+            if (abs(in[i][c] - out[i][c]) > 1)
+                return false;
+    return true;
+}
+
+static unsigned char *embedded_profile(const unsigned char *data, size_t len,
+                                       size_t *icc_len)
+{
+    *icc_len = 0;
+    if (kq_jpeg_is(data, len))
+        return kq_jpeg_icc_profile(data, len, icc_len);
+    if (kq_png_is(data, len))
+        return kq_png_icc_profile(data, len, icc_len);
+    if (kq_webp_is(data, len))
+        return kq_webp_icc_profile(data, len, icc_len);
+    return NULL;
+}
+
+/* The transform from an RGB profile to sRGB; NULL for anything else. */
+static cmsHTRANSFORM transform_from(const unsigned char *icc, size_t len)
+{
+    if (!icc || len == 0 || len > UINT32_MAX)
+        return NULL;
+    cmsHPROFILE source = cmsOpenProfileFromMem(icc, (cmsUInt32Number)len);
+    if (!source)
+        return NULL;
+    cmsHTRANSFORM transform = NULL;
+    if (cmsGetColorSpace(source) == cmsSigRgbData) {
+        cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+        if (srgb)
+            /* no cache: its one remembered pixel is all that threads
+                 * sharing the transform would write */
+            transform =
+                cmsCreateTransform(source, TYPE_RGB_8, srgb, TYPE_RGB_8,
+                                   INTENT_PERCEPTUAL, cmsFLAGS_NOCACHE);
+        cmsCloseProfile(srgb);
+    }
+    cmsCloseProfile(source);
+    return transform;
+}
+
+kq_srgb_transform *kq_srgb_transform_for(const unsigned char *data,
+                                         size_t len)
+{
+    size_t icc_len;
+    unsigned char *icc = embedded_profile(data, len, &icc_len);
+    cmsHTRANSFORM transform = transform_from(icc, icc_len);
+    free(icc);
+    if (!transform)
+        return NULL;
+    kq_srgb_transform *t = NULL;
+    if (moves_nothing(transform) || !(t = malloc(sizeof *t))) {
+        cmsDeleteTransform(transform);
+        return NULL;
+    }
+    t->transform = transform;
+    return t;
+}
+
+/* Rows per task: a task is about 1 MB of pixels at 12 MP. */
+#define ROWS_PER_TASK 64
+
+typedef struct {
+    cmsHTRANSFORM transform;
+    kq_image *img;
+} band_job;
+
+static void convert_band(void *ctx, size_t task)
+{
+    const band_job *job = ctx;
+    size_t stride = (size_t)job->img->width * 3;
+    int first = (int)task * ROWS_PER_TASK;
+    int end = first + ROWS_PER_TASK < job->img->height
+                  ? first + ROWS_PER_TASK
+                  : job->img->height;
+    /* row by row: lcms counts pixels in 32 bits */
+    for (int y = first; y < end; y++) {
+        unsigned char *row = job->img->rgb + (size_t)y * stride;
+        cmsDoTransform(job->transform, row, row,
+                       (cmsUInt32Number)job->img->width);
+    }
+}
+
+void kq_srgb_apply(const kq_srgb_transform *t, kq_image *img, int threads)
+{
+    band_job job = {t->transform, img};
+    size_t bands = ((size_t)img->height + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+    kq_pool *pool = NULL;
+    if (bands > 1 && threads != 1 && kq_pool_create(threads, &pool) != KQ_OK)
+        pool = NULL; /* one thread does it all */
+    kq_pool_run(pool, bands, convert_band, &job);
+    kq_pool_free(pool);
+}
+
+void kq_srgb_transform_free(kq_srgb_transform *t)
+{
+    if (!t)
+        return;
+    cmsDeleteTransform(t->transform);
+    free(t);
+}

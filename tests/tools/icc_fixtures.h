@@ -1,0 +1,32 @@
+/* icc_fixtures.h - images with embedded colour profiles, made in memory
+ * for the tests (unit_icc) and the CLI tests' fixture tool
+ * (kq_icc_fixture): the profiles come from Little CMS, the files from
+ * libjpeg, libpng and libwebp, so no fixture needs another program to
+ * make. */
+#ifndef ICC_FIXTURES_H
+#define ICC_FIXTURES_H
+
+#include <stddef.h>
+
+/* A new ICC profile (free()) of *len bytes: "p3" (Display P3: P3
+ * primaries, D65, sRGB's curve), "srgb" (Little CMS's sRGB), "lab" (a Lab
+ * profile, no RGB one) or "broken" (a P3 profile cut in half); NULL for
+ * any other name. */
+unsigned char *icc_fixture_profile(const char *name, size_t *len);
+
+/* An 8-bit RGB image of w x h as a JPEG (quality 95, no chroma
+ * subsampling) or a PNG, in a new buffer (free()) of *out_len bytes, with
+ * the profile icc embedded when icc_len > 0 (APP2 markers, iCCP); NULL
+ * when it cannot be made. */
+unsigned char *icc_fixture_jpeg(const unsigned char *rgb, int w, int h,
+                                const unsigned char *icc, size_t icc_len,
+                                size_t *out_len);
+unsigned char *icc_fixture_png(const unsigned char *rgb, int w, int h,
+                               const unsigned char *icc, size_t icc_len,
+                               size_t *out_len);
+/* The same as a lossless WebP (an ICCP chunk, through libwebpmux). */
+unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
+                                const unsigned char *icc, size_t icc_len,
+                                size_t *out_len);
+
+#endif
