@@ -75,6 +75,10 @@ typedef struct {
      * an image at its full size. */
     int reduced_by;
     int source_width, source_height;
+    /* The description of the embedded colour profile its pixels were
+     * turned into sRGB from (printable ASCII, "an RGB profile" when it
+     * has none); "" when they were not. */
+    char color_profile[64];
 } kq_image;
 
 #define KQ_DEFAULT_MAX_PIXELS 100000000u    /* 100 megapixels */

@@ -8,12 +8,15 @@
  * their JPEGs sRGB, and those must give what an untagged copy gives. */
 #include "kq_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <lcms2.h>
 
 struct kq_srgb_transform {
     cmsHTRANSFORM transform;
+    char description[sizeof ((kq_image *)0)->color_profile];
 };
 
 /* Levels 0, 16, ..., 240, 255 on each channel: 17^3 probe colours, enough
@@ -59,8 +62,27 @@ static unsigned char *embedded_profile(const unsigned char *data, size_t len,
     return NULL;
 }
 
-/* The transform from an RGB profile to sRGB; NULL for anything else. */
-static cmsHTRANSFORM transform_from(const unsigned char *icc, size_t len)
+/* The profile's English description for the summary, cut to printable
+ * ASCII: it comes from the file, and must not steer a terminal. */
+static void describe(cmsHPROFILE profile, char *out, size_t size)
+{
+    cmsUInt32Number got = cmsGetProfileInfoASCII(
+        profile, cmsInfoDescription, "en", "US", out, (cmsUInt32Number)size);
+    size_t kept = 0;
+    for (size_t i = 0; got > 0 && i < size && out[i]; i++)
+        if (out[i] >= 0x20 && out[i] < 0x7F)
+            out[kept++] = out[i];
+    while (kept > 0 && out[kept - 1] == ' ')
+        kept--;
+    out[kept < size ? kept : size - 1] = '\0';
+    if (kept == 0)
+        snprintf(out, size, "an RGB profile");
+}
+
+/* The transform from an RGB profile to sRGB, its description in t; NULL
+ * for anything else. */
+static cmsHTRANSFORM transform_from(const unsigned char *icc, size_t len,
+                                    kq_srgb_transform *t)
 {
     if (!icc || len == 0 || len > UINT32_MAX)
         return NULL;
@@ -70,13 +92,14 @@ static cmsHTRANSFORM transform_from(const unsigned char *icc, size_t len)
     cmsHTRANSFORM transform = NULL;
     if (cmsGetColorSpace(source) == cmsSigRgbData) {
         cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+        /* no cache: its one remembered pixel is all that threads sharing
+         * the transform would write */
         if (srgb)
-            /* no cache: its one remembered pixel is all that threads
-                 * sharing the transform would write */
             transform =
                 cmsCreateTransform(source, TYPE_RGB_8, srgb, TYPE_RGB_8,
                                    INTENT_PERCEPTUAL, cmsFLAGS_NOCACHE);
         cmsCloseProfile(srgb);
+        describe(source, t->description, sizeof t->description);
     }
     cmsCloseProfile(source);
     return transform;
@@ -85,18 +108,19 @@ static cmsHTRANSFORM transform_from(const unsigned char *icc, size_t len)
 kq_srgb_transform *kq_srgb_transform_for(const unsigned char *data,
                                          size_t len)
 {
+    kq_srgb_transform found = {0};
     size_t icc_len;
     unsigned char *icc = embedded_profile(data, len, &icc_len);
-    cmsHTRANSFORM transform = transform_from(icc, icc_len);
+    found.transform = transform_from(icc, icc_len, &found);
     free(icc);
-    if (!transform)
+    if (!found.transform)
         return NULL;
     kq_srgb_transform *t = NULL;
-    if (moves_nothing(transform) || !(t = malloc(sizeof *t))) {
-        cmsDeleteTransform(transform);
+    if (moves_nothing(found.transform) || !(t = malloc(sizeof *t))) {
+        cmsDeleteTransform(found.transform);
         return NULL;
     }
-    t->transform = transform;
+    *t = found;
     return t;
 }
 
@@ -133,6 +157,7 @@ void kq_srgb_apply(const kq_srgb_transform *t, kq_image *img, int threads)
         pool = NULL; /* one thread does it all */
     kq_pool_run(pool, bands, convert_band, &job);
     kq_pool_free(pool);
+    memcpy(img->color_profile, t->description, sizeof img->color_profile);
 }
 
 void kq_srgb_transform_free(kq_srgb_transform *t)

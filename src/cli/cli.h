@@ -188,6 +188,7 @@ int kq_cli_write_palette(const char *path, const kq_kmeans_result *r,
 typedef struct {
     const char *input;
     int input_width, input_height;
+    const char *color_profile; /* turned into sRGB from it; "": none */
     int width, height;       /* the clustered size */
     const char *output;
     const char *centroids;   /* NULL when the table went to stdout */

@@ -69,6 +69,8 @@ void kq_report_text(const kq_run_report *rep)
     const kq_kmeans_result *r = rep->result;
     fprintf(out, "input:      %s (%dx%d), clustered at %dx%d\n", rep->input,
            rep->input_width, rep->input_height, rep->width, rep->height);
+    if (rep->color_profile[0])
+        fprintf(out, "profile:    %s, turned into sRGB\n", rep->color_profile);
     fprintf(out, "k-means:    N=%zu pixels, k=%d, seed=%llu, %d iterations, "
            "inertia %.6g\n",
            r->n, r->k, (unsigned long long)rep->seed, r->n_iter, r->inertia);
@@ -142,6 +144,11 @@ void kq_report_json(const kq_run_report *rep, bool first, bool last,
     fprintf(out, ",\"centroids\":");
     if (rep->centroids)
         json_string(out, rep->centroids);
+    else
+        fprintf(out, "null");
+    fprintf(out, ",\"color_profile\":");
+    if (rep->color_profile[0])
+        json_string(out, rep->color_profile);
     else
         fprintf(out, "null");
     if (rep->metrics)

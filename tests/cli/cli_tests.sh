@@ -968,7 +968,8 @@ case_color_profile() {
     "$ICC_FIXTURE" "${f%.*}" "$PHOTO" "$f" || die "no $f"
   done
   expect_ok -q -k 8 none.jpg none_k8.png
-  expect_ok -q -k 8 srgb.jpg srgb_k8.png
+  expect_ok -k 8 srgb.jpg srgb_k8.png
+  ! grep -q '^profile:' .stdout || die "sRGB reported as converted: $(cat .stdout)"
   cmp -s none_k8.png srgb_k8.png && cmp -s none_k8.csv srgb_k8.csv ||
     die "sRGB-tagged JPEG clustered unlike the untagged one"
   local stored converted
@@ -981,7 +982,11 @@ case_color_profile() {
     ((cr >= sr + 3 && cb <= sb - 3)) || die "$f: mean $stored -> $converted"
   done
   # the tutorial size decodes the JPEG reduced: converted all the same
-  expect_ok -q -k 8 p3.jpg small_p3.png
+  expect_ok -k 8 p3.jpg small_p3.png
+  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout ||
+    die "summary: $(head -3 .stdout)"
+  expect_ok -k 8 --json p3.jpg small_p3.png
+  grep -q '"color_profile":"Display P3 (kquant test)"' .stdout || die "json: $(cat .stdout)"
   expect_ok -q -k 8 --ignore-color-profile p3.jpg small_stored.png
   expect_ok -q -k 8 none.jpg small_none.png
   cmp -s small_stored.png small_none.png || die "reduced, ignored: differs from untagged"

@@ -30,10 +30,22 @@ static cmsHPROFILE display_p3(void)
     return p3;
 }
 
+/* profile with the English description text. */
+static cmsHPROFILE described(cmsHPROFILE profile, const char *text)
+{
+    cmsMLU *mlu = profile ? cmsMLUalloc(NULL, 1) : NULL;
+    if (mlu && cmsMLUsetASCII(mlu, "en", "US", text))
+        cmsWriteTag(profile, cmsSigProfileDescriptionTag, mlu);
+    cmsMLUfree(mlu);
+    return profile;
+}
+
 static cmsHPROFILE profile_named(const char *name)
 {
     if (strcmp(name, "p3") == 0 || strcmp(name, "broken") == 0)
-        return display_p3();
+        return described(display_p3(), "Display P3 (kquant test)");
+    if (strcmp(name, "p3-escapes") == 0) /* a description out to harm */
+        return described(display_p3(), "P3\x1b[2J\tcleared ");
     if (strcmp(name, "srgb") == 0)
         return cmsCreate_sRGBProfile();
     if (strcmp(name, "lab") == 0)

@@ -9,9 +9,10 @@
 #include <stddef.h>
 
 /* A new ICC profile (free()) of *len bytes: "p3" (Display P3: P3
- * primaries, D65, sRGB's curve), "srgb" (Little CMS's sRGB), "lab" (a Lab
- * profile, no RGB one) or "broken" (a P3 profile cut in half); NULL for
- * any other name. */
+ * primaries, D65, sRGB's curve; described "Display P3 (kquant test)"),
+ * "p3-escapes" (the same, described with an escape sequence and a tab),
+ * "srgb" (Little CMS's sRGB), "lab" (a Lab profile, no RGB one) or
+ * "broken" (a P3 profile cut in half); NULL for any other name. */
 unsigned char *icc_fixture_profile(const char *name, size_t *len);
 
 /* An 8-bit RGB image of w x h as a JPEG (quality 95, no chroma

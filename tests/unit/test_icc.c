@@ -120,6 +120,20 @@ static void png_p3_is_turned_into_srgb(void **state)
     kq_image_free(&img);
 }
 
+static void converted_image_names_its_profile(void **state)
+{
+    (void)state;
+    kq_image img = load_default(icc_fixture_png, "p3");
+    assert_string_equal(img.color_profile, "Display P3 (kquant test)");
+    kq_image_free(&img);
+    img = load_default(icc_fixture_png, "p3-escapes");
+    assert_string_equal(img.color_profile, "P3[2Jcleared");
+    kq_image_free(&img);
+    img = load_default(icc_fixture_png, "srgb");
+    assert_string_equal(img.color_profile, "");
+    kq_image_free(&img);
+}
+
 static void webp_p3_is_turned_into_srgb(void **state)
 {
     (void)state;
@@ -208,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(png_p3_is_turned_into_srgb),
+        cmocka_unit_test(converted_image_names_its_profile),
         cmocka_unit_test(webp_p3_is_turned_into_srgb),
         cmocka_unit_test(srgb_profile_keeps_every_byte),
         cmocka_unit_test(ignore_color_profile_keeps_the_stored_numbers),
