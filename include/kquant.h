@@ -71,10 +71,14 @@ typedef struct {
     unsigned char *rgb;
     /* A JPEG decoded at a reduced scale (see kq_load_options.resize_width):
      * reduced_by is 2, 4 or 8 and source_width x source_height is the size
-     * its header gives; kq_image_resize maps exactly that area. All 0 for
-     * an image at its full size. */
+     * its header gives (upright); kq_image_resize maps exactly that area.
+     * All 0 for an image at its full size. The pixels made from fewer
+     * source pixels than the others are the last column and row, or the
+     * first where partial_left or partial_top says so (a JPEG turned
+     * upright by its EXIF orientation). */
     int reduced_by;
     int source_width, source_height;
+    bool partial_left, partial_top;
     /* The description of the embedded colour profile its pixels were
      * turned into sRGB from (printable ASCII, "an RGB profile" when it
      * has none); "" when they were not. */
@@ -99,12 +103,13 @@ typedef struct {
                     int height, int rows_done);
     void *on_rows_ctx;
     /* A JPEG whose EXIF orientation says it is stored turned or mirrored
-     * is turned upright after decoding, as viewers show it (then decoded at
-     * full size and not reported row by row), unless this is true: pixels
-     * then stay in stored order, as Pillow's Image.open gives them. */
+     * is turned upright after decoding, as viewers show it (then not
+     * reported row by row; resize_width and resize_height stay the upright
+     * target), unless this is true: pixels then stay in stored order, as
+     * Pillow's Image.open gives them. */
     bool ignore_orientation;
-    /* A JPEG or PNG with an embedded RGB colour profile other than sRGB
-     * has its pixels turned into sRGB after decoding, as viewers show
+    /* A JPEG, PNG or WebP with an embedded RGB colour profile other than
+     * sRGB has its pixels turned into sRGB after decoding, as viewers show
      * them (then not reported row by row), unless this is true: pixels
      * then stay the stored numbers, as Pillow's Image.open gives them. */
     bool ignore_color_profile;

@@ -218,10 +218,11 @@ static kq_load_options decode_options(const kq_load_options *opts,
                                       const after_decode *after)
 {
     kq_load_options adjusted = *opts;
-    /* A turned image is decoded whole: a reduced decode's partial edge
-     * blocks (see kq_image.source_width) would land on another edge. */
-    if (after->orientation != 1)
-        adjusted.resize_width = adjusted.resize_height = 0;
+    /* perf: the target is upright; the decode reduces the stored sides */
+    if (after->orientation >= 5) {
+        adjusted.resize_width = opts->resize_height;
+        adjusted.resize_height = opts->resize_width;
+    }
     /* Rows counted as they come would be the stored rows, or colours. */
     if (after->orientation != 1 || after->to_srgb) {
         adjusted.on_rows = NULL;

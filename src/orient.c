@@ -27,19 +27,51 @@ int kq_exif_orientation(const unsigned char *data, size_t len)
     return value >= 1 && value <= 8 ? value : 1;
 }
 
+/* The EXIF definition of orientations 1-8: 5-8 swap the axes, then the
+ * stored x or y runs backwards for some. */
+static bool swaps_axes(int orientation)
+{
+    return orientation >= 5;
+}
+
+static bool flips_stored_x(int orientation)
+{
+    return orientation == 2 || orientation == 3 || orientation == 7 ||
+           orientation == 8;
+}
+
+static bool flips_stored_y(int orientation)
+{
+    return orientation == 3 || orientation == 4 || orientation == 6 ||
+           orientation == 7;
+}
+
 /* Where the upright pixel (x, y) of an image stored w wide and h high
- * comes from, by the EXIF definition of orientations 1-8: 5-8 swap the
- * axes, then the stored x or y runs backwards for some. */
+ * comes from. */
 static size_t source_index(int orientation, int x, int y, int w, int h)
 {
-    bool swap = orientation >= 5;
+    bool swap = swaps_axes(orientation);
     int u = swap ? y : x, v = swap ? x : y;
-    bool flip_x = orientation == 2 || orientation == 3 || orientation == 7 ||
-                  orientation == 8;
-    bool flip_y = orientation == 3 || orientation == 4 || orientation == 6 ||
-                  orientation == 7;
-    int sx = flip_x ? w - 1 - u : u, sy = flip_y ? h - 1 - v : v;
+    int sx = flips_stored_x(orientation) ? w - 1 - u : u;
+    int sy = flips_stored_y(orientation) ? h - 1 - v : v;
     return (size_t)sy * (size_t)w + (size_t)sx;
+}
+
+/* A reduced decode's geometry, upright: its stored last column and row
+ * (the partial pixels) end where the turn takes them, first when the
+ * stored axis runs backwards. */
+static void turn_geometry(kq_image *img, int orientation)
+{
+    if (img->reduced_by <= 1)
+        return;
+    bool swap = swaps_axes(orientation);
+    bool x_first = flips_stored_x(orientation),
+         y_first = flips_stored_y(orientation);
+    int sw = img->source_width, sh = img->source_height;
+    img->source_width = swap ? sh : sw;
+    img->source_height = swap ? sw : sh;
+    img->partial_left = swap ? y_first : x_first;
+    img->partial_top = swap ? x_first : y_first;
 }
 
 /* perf: the turn walks tiles of TILE x TILE pixels, so that the stored
@@ -83,5 +115,6 @@ kq_status kq_image_orient(kq_image *img, int orientation)
     img->rgb = upright;
     img->width = out_w;
     img->height = out_h;
+    turn_geometry(img, orientation);
     return KQ_OK;
 }

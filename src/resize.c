@@ -80,48 +80,66 @@ static kq_status box_shrink(const kq_image *src, int fx, int fy,
     return KQ_OK;
 }
 
-/* stb_image_resize's defaults (Mitchell shrinking, Catmull-Rom enlarging,
- * clamped edges, no alpha), reading the part of src that covers the
- * original image: a pre-shrunk image's last block may hold fewer pixels,
- * so it spans width_used x height_used of its own pixels. */
-static bool stb_resize(const kq_image *src, float width_used,
-                       float height_used, unsigned char *pixels, int width,
-                       int height)
+/* The part of an image's own pixels that covers the picture: a JPEG
+ * decoded at 1/s of n pixels has n / s rounded up, its partial pixel from
+ * fewer than s (jpeg.c), the last one or, turned upright, the first. */
+typedef struct {
+    float x0, y0;          /* where the picture starts */
+    float width, height;   /* how much of them it spans */
+} covered_area;
+
+static covered_area area_of(const kq_image *src)
 {
+    covered_area a = {0.0f, 0.0f, (float)src->width, (float)src->height};
+    if (src->reduced_by <= 1)
+        return a;
+    a.width = (float)src->source_width / (float)src->reduced_by;
+    a.height = (float)src->source_height / (float)src->reduced_by;
+    if (src->partial_left)
+        a.x0 = (float)src->width - a.width;
+    if (src->partial_top)
+        a.y0 = (float)src->height - a.height;
+    return a;
+}
+
+/* The area in the pixels of src pre-shrunk by blocks of fx x fy. */
+static covered_area area_shrunk(covered_area a, int fx, int fy)
+{
+    return (covered_area){a.x0 / (float)fx, a.y0 / (float)fy,
+                          a.width / (float)fx, a.height / (float)fy};
+}
+
+/* stb_image_resize's defaults (Mitchell shrinking, Catmull-Rom enlarging,
+ * clamped edges, no alpha), reading the area of src that covers the
+ * picture. */
+static bool stb_resize(const kq_image *src, covered_area a,
+                       unsigned char *pixels, int width, int height)
+{
+    float w = (float)src->width, h = (float)src->height;
     return stbir_resize_region(
                src->rgb, src->width, src->height, 0, pixels, width, height, 0,
                STBIR_TYPE_UINT8, 3, STBIR_ALPHA_CHANNEL_NONE, 0,
                STBIR_EDGE_CLAMP, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
-               STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_LINEAR, NULL, 0.0f, 0.0f,
-               width_used / (float)src->width,
-               height_used / (float)src->height) != 0;
-}
-
-/* How many of its own pixels a side of src spans of the picture: a JPEG
- * decoded at 1/s of n pixels has n / s rounded up, its last pixel from
- * fewer than s (jpeg.c). */
-static float side_used(int pixels, int source, int reduced_by)
-{
-    return reduced_by > 1 ? (float)source / (float)reduced_by : (float)pixels;
+               STBIR_FILTER_DEFAULT, STBIR_COLORSPACE_LINEAR, NULL,
+               a.x0 / w, a.y0 / h, (a.x0 + a.width) / w,
+               (a.y0 + a.height) / h) != 0;
 }
 
 /* Shrinks by blocks first where a side is over four times its target. */
 static kq_status resample(const kq_image *src, unsigned char *pixels,
                           int width, int height)
 {
-    float used_w = side_used(src->width, src->source_width, src->reduced_by),
-          used_h = side_used(src->height, src->source_height, src->reduced_by);
+    covered_area area = area_of(src);
     int fx = box_factor(src->width, width), fy = box_factor(src->height, height);
     if (fx == 1 && fy == 1) /* unreduced: stbir_resize_uint8's call */
-        return stb_resize(src, used_w, used_h, pixels, width, height)
-                   ? KQ_OK
-                   : KQ_ERR_INTERNAL;
+        return stb_resize(src, area, pixels, width, height) ? KQ_OK
+                                                            : KQ_ERR_INTERNAL;
     kq_image mid = {0};
     kq_status st = box_shrink(src, fx, fy, &mid);
     if (st != KQ_OK)
         return st;
-    bool ok = stb_resize(&mid, used_w / (float)fx, used_h / (float)fy, pixels,
-                         width, height);
+    bool ok = stb_resize(&mid, area_shrunk(area, fx, fy), pixels, width,
+                         height);
     kq_image_free(&mid);
     return ok ? KQ_OK : KQ_ERR_INTERNAL;
 }

@@ -185,12 +185,83 @@ static void missing_or_broken_exif_keeps_the_stored_order(void **state)
     free(plain.data);
 }
 
+/* ---- turned and decoded reduced for a small target ---- */
+
+#define BIG_W 1003 /* 125 blocks of 8 and one of 3 */
+#define BIG_H 203  /* 25 blocks of 8 and one of 3 */
+
+/* Dark shades, with the stored last 3 columns and rows (the blocks a
+ * reduced decode makes partial pixels of) white: were the partial pixels
+ * mapped onto the wrong edge, the white would spread. */
+static kq_test_sink edged_jpeg(void)
+{
+    unsigned char *px = malloc((size_t)BIG_W * BIG_H * 3);
+    assert_non_null(px);
+    for (int y = 0; y < BIG_H; y++)
+        for (int x = 0; x < BIG_W; x++) {
+            bool edge = x >= BIG_W - 3 || y >= BIG_H - 3;
+            unsigned char *p = &px[((size_t)y * BIG_W + x) * 3];
+            p[0] = edge ? 255 : (unsigned char)(40 + x / 20);
+            p[1] = edge ? 255 : (unsigned char)(30 + y / 5);
+            p[2] = edge ? 255 : 60;
+        }
+    kq_test_sink s = {0};
+    assert_true(stbi_write_jpg_to_func(kq_test_sink_write, &s, BIG_W, BIG_H,
+                                       3, px, 95));
+    free(px);
+    return s;
+}
+
+/* s loaded for a target of w x h (decoded reduced) and resized to it. */
+static kq_image resized_for(const kq_test_sink *s, int w, int h)
+{
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    lo.resize_width = w;
+    lo.resize_height = h;
+    kq_image img = {0}, out = {0};
+    assert_int_equal(kq_image_load_memory(s->data, s->len, &lo, &img, NULL, 0),
+                     KQ_OK);
+    assert_int_equal(img.reduced_by, 8);
+    assert_int_equal(kq_image_resize(&img, w, h, &out), KQ_OK);
+    kq_image_free(&img);
+    return out;
+}
+
+/* perf: a turned JPEG is decoded reduced too (the target's sides swapped
+ * for 5-8), its partial edge pixels on the edges the turn takes them to:
+ * resized, it is the stored image's resize turned (the filter is
+ * symmetric), to a level. */
+static void turned_reduced_decode_resizes_like_the_stored_one(void **state)
+{
+    (void)state;
+    kq_test_sink plain = edged_jpeg();
+    for (int o = 2; o <= 8; o++) {
+        kq_test_sink tagged = with_orientation(&plain, (unsigned)o, true, 26);
+        int w = o >= 5 ? 12 : 60, h = o >= 5 ? 60 : 12;
+        kq_image turned = resized_for(&tagged, w, h);
+        kq_image stored = resized_for(&plain, 60, 12);
+        assert_int_equal(kq_image_orient(&stored, o), KQ_OK);
+        assert_int_equal(stored.width, w);
+        int worst;
+        double mean = kq_test_mean_difference(turned.rgb, stored.rgb,
+                                              (size_t)w * h * 3, &worst);
+        assert_true(mean < 0.1);
+        assert_true(worst <= 1);
+        kq_image_free(&turned);
+        kq_image_free(&stored);
+        free(tagged.data);
+    }
+    free(plain.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_orientation_turns_upright),
         cmocka_unit_test(turned_pixels_are_the_stored_pixels),
         cmocka_unit_test(missing_or_broken_exif_keeps_the_stored_order),
+        cmocka_unit_test(turned_reduced_decode_resizes_like_the_stored_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
