@@ -41,3 +41,14 @@ bool kq_mul_size(size_t a, size_t b, size_t *out)
 {
     return !__builtin_mul_overflow(a, b, out);
 }
+
+void kq_keep_printable(char *text)
+{
+    size_t kept = 0;
+    for (size_t i = 0; text[i]; i++)
+        if (text[i] >= 0x20 && text[i] < 0x7F)
+            text[kept++] = text[i];
+    while (kept > 0 && text[kept - 1] == ' ')
+        kept--;
+    text[kept] = '\0';
+}

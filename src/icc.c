@@ -59,6 +59,8 @@ static unsigned char *embedded_profile(const unsigned char *data, size_t len,
         return kq_png_icc_profile(data, len, icc_len);
     if (kq_webp_is(data, len))
         return kq_webp_icc_profile(data, len, icc_len);
+    if (kq_heif_is(data, len))
+        return kq_heif_icc_profile(data, len, icc_len);
     return NULL;
 }
 
@@ -66,16 +68,11 @@ static unsigned char *embedded_profile(const unsigned char *data, size_t len,
  * ASCII: it comes from the file, and must not steer a terminal. */
 static void describe(cmsHPROFILE profile, char *out, size_t size)
 {
-    cmsUInt32Number got = cmsGetProfileInfoASCII(
-        profile, cmsInfoDescription, "en", "US", out, (cmsUInt32Number)size);
-    size_t kept = 0;
-    for (size_t i = 0; got > 0 && i < size && out[i]; i++)
-        if (out[i] >= 0x20 && out[i] < 0x7F)
-            out[kept++] = out[i];
-    while (kept > 0 && out[kept - 1] == ' ')
-        kept--;
-    out[kept < size ? kept : size - 1] = '\0';
-    if (kept == 0)
+    if (cmsGetProfileInfoASCII(profile, cmsInfoDescription, "en", "US", out,
+                               (cmsUInt32Number)size) == 0)
+        out[0] = '\0';
+    kq_keep_printable(out);
+    if (out[0] == '\0')
         snprintf(out, size, "an RGB profile");
 }
 

@@ -99,6 +99,8 @@ static kq_status check_header(const unsigned char *data, size_t len,
     if (st == KQ_OK)
         st = kq_webp_is(data, len)
                  ? kq_webp_info(data, len, w, h, err, err_len)
+             : kq_heif_is(data, len)
+                 ? kq_heif_info(data, len, w, h, err, err_len)
                  : stb_header_size(data, len, w, h, err, err_len);
     if (st != KQ_OK)
         return st;
@@ -151,6 +153,8 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
         st = kq_png_decode(data, len, w, h, &px, &comp, err, err_len);
     else if (kq_webp_is(data, len))
         st = kq_webp_decode(data, len, w, h, &px, &comp, err, err_len);
+    else if (kq_heif_is(data, len))
+        st = kq_heif_decode(data, len, w, h, &px, &comp, err, err_len);
     *done = st != KQ_OK || px;
     if (st != KQ_OK || !px)
         return st;

@@ -19,6 +19,12 @@ kq_status kq_fail(kq_status status, char *err, size_t err_len,
                   const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Drops every byte of text that is not printable ASCII, and trailing
+ * spaces, in place: for text from a file or a library that a message or
+ * the summary shows (it must stay one line and must not steer a
+ * terminal). */
+void kq_keep_printable(char *text);
+
 /* ---- k-means parameters (kmeans.c) ---- */
 
 /* KQ_ERR_ARGUMENT for parameters out of range, KQ_ERR_DATA when n samples
@@ -80,6 +86,8 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len);
  * end the message: "uncompressed BMPs" for a compressed BMP, the list of
  * formats for anything else. */
 const char *kq_sniff_reads_instead(const unsigned char *data, size_t len);
+/* True for an ISO base media file (ftyp box) with a HEIF or AVIF brand. */
+bool kq_sniff_heif(const unsigned char *data, size_t len);
 /* "a PNG file", "a JPEG file"...: a format kquant reads, named by its
  * magic bytes, so that a file cut short before its header's end is
  * called truncated rather than unknown; NULL when none matches. */
@@ -100,6 +108,24 @@ kq_status kq_webp_info(const unsigned char *data, size_t len, int *width,
  * *px_out of 3 (RGB) or 4 (RGBA, not premultiplied) channels, *comp_out;
  * KQ_ERR_INPUT_FORMAT with err set when the data is corrupt. */
 kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
+                         int height, unsigned char **px_out, int *comp_out,
+                         char *err, size_t err_len);
+
+/* ---- HEIC and AVIF input (heif.c; libheif opened in heif_load.c) ---- */
+
+/* True when data is an ISO base media file with a HEIF or AVIF brand. */
+bool kq_heif_is(const unsigned char *data, size_t len);
+
+/* The primary image's size, its rotation and cropping applied, without
+ * decoding it; KQ_ERR_INPUT_FORMAT when libheif cannot read the file,
+ * KQ_ERR_INTERNAL when libheif cannot be loaded. */
+kq_status kq_heif_info(const unsigned char *data, size_t len, int *width,
+                       int *height, char *err, size_t err_len);
+
+/* Decodes the primary image, of width x height (kq_heif_info's, checked
+ * against the limits), to 8-bit samples of *comp_out channels (3, or 4
+ * with alpha) in a new *px_out. */
+kq_status kq_heif_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **px_out, int *comp_out,
                          char *err, size_t err_len);
 
@@ -135,10 +161,10 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
 int kq_jpeg_reduced_side(int n, int by);
 
 /* ---- colour profiles (icc.c; the profile readers in jpeg.c,
- * png_read.c and webp.c) ---- */
+ * png_read.c, webp.c and heif.c) ---- */
 
-/* The ICC profile embedded in JPEG data (APP2 markers), PNG data (iCCP)
- * or WebP data (ICCP), in a new buffer (free()) of *icc_len bytes; NULL
+/* The ICC profile embedded in JPEG data (APP2 markers), PNG data (iCCP),
+ * WebP data (ICCP) or HEIF data (colr), in a new buffer (free()) of *icc_len bytes; NULL
  * when there is none or the data cannot be read that far. */
 unsigned char *kq_jpeg_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
@@ -146,11 +172,13 @@ unsigned char *kq_png_icc_profile(const unsigned char *data, size_t len,
                                   size_t *icc_len);
 unsigned char *kq_webp_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
+unsigned char *kq_heif_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len);
 
 typedef struct kq_srgb_transform kq_srgb_transform;
 
 /* The transform from the RGB colour profile embedded in image data (JPEG,
- * PNG, WebP) to sRGB; NULL when there is none, when it cannot be read or
+ * PNG, WebP, HEIF) to sRGB; NULL when there is none, when it cannot be read or
  * is no RGB profile (the pixels then stay as stored), and when it is sRGB
  * already: when no colour would move by more than one level. */
 kq_srgb_transform *kq_srgb_transform_for(const unsigned char *data,

@@ -201,10 +201,15 @@ const char *kq_sniff_unsupported(const unsigned char *data, size_t len)
     return name ? name : sniff_markup(data, len);
 }
 
+bool kq_sniff_heif(const unsigned char *data, size_t len)
+{
+    return data && sniff_iso_media(data, len) != NULL;
+}
+
 const char *kq_sniff_reads_instead(const unsigned char *data, size_t len)
 {
     /* "BMP" in the list would read as a contradiction */
     if (data && sniff_compressed_bmp(data, len))
         return "uncompressed BMPs";
-    return "PNG, JPEG, WebP, GIF, BMP, TGA, PSD, PIC and PNM";
+    return "PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, TGA, PSD, PIC and PNM";
 }

@@ -651,9 +651,11 @@ case_url_not_images() {
   start_server
   printf 'RIFF\032\000\000\000WEBPVP8L\015\000\000\000\057' >www/photo.webp
   printf '\000\000\000\034ftypavif\000\000\000\000avifmif1miaf' >www/photo.avif
+  printf '\377\012\372\177' >www/photo.jxl
   expect_error 65 "$BASE/html: not a supported image: an HTML page" --url "$BASE/html" o.png
   expect_error 65 "corrupt or truncated image \(a WebP file whose header cannot be read\)" --url "$BASE/photo.webp" o.png
-  expect_error 65 "not a supported image: an AVIF image" --url "$BASE/photo.avif" o.png
+  expect_error 65 "corrupt or truncated image \(a HEIF file libheif cannot read: .*\)" --url "$BASE/photo.avif" o.png
+  expect_error 65 "not a supported image: a JPEG XL image" --url "$BASE/photo.jxl" o.png
   expect_error 65 "$BASE/empty: empty response body \(HTTP 200\)" --url "$BASE/empty" o.png
   expect_error 65 "corrupt or truncated image" --url "$BASE/truncated/photo.png" o.png
   expect_error 69 "connection closed after [0-9]+ bytes, before the whole body arrived" \
@@ -991,6 +993,35 @@ case_color_profile() {
   expect_ok -q -k 8 none.jpg small_none.png
   cmp -s small_stored.png small_none.png || die "reduced, ignored: differs from untagged"
   ! cmp -s small_p3.png small_none.png || die "reduced decode not converted"
+}
+
+# HEIC and AVIF (libheif, opened when such a file comes): recoloured like
+# the PNG they were encoded from (lossy: the mean colour within 2 levels),
+# a Display P3 HEIC turned into sRGB, a truncated one refused in one line,
+# the pixel limit read from the header. Fixtures made by kq_icc_fixture
+# with libheif's encoders; skipped where this libheif has none.
+case_heif_input() {
+  "$ICC_FIXTURE" none "$PHOTO" c.heic && "$ICC_FIXTURE" none "$PHOTO" c.avif &&
+    "$ICC_FIXTURE" p3 "$PHOTO" p3.heic || skip "libheif cannot encode HEIC or AVIF here"
+  local want got
+  want=$(mean_rgb "$PHOTO")
+  for f in c.heic c.avif; do
+    expect_ok -k 8 "$f" "$f.png"
+    grep -q "^input: *$f (600x400), clustered at 240x320$" .stdout || die "summary: $(head -1 .stdout)"
+    [ "$(csv_rows "$f.csv")" -eq 8 ] || die "$f.csv rows"
+    got=$(mean_rgb "$f")
+    local -a w g
+    read -r -a w <<<"$want"
+    read -r -a g <<<"$got"
+    for c in 0 1 2; do
+      ((g[c] - w[c] <= 2 && w[c] - g[c] <= 2)) || die "$f mean $got, PNG $want"
+    done
+  done
+  expect_ok -k 8 p3.heic p3.png
+  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout || die "p3.heic: $(head -3 .stdout)"
+  head -c 3000 c.heic >cut.heic
+  expect_error 65 "cut.heic: corrupt or truncated image \(a HEIF file" -k 8 cut.heic o.png
+  expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.heic o.png
 }
 
 # WebP input: a lossless file clusters to the very outputs its PNG gives; a

@@ -66,9 +66,10 @@ c() { convert "$photo" "$@"; }
   # Display P3 profiles in each format that carries one: the profile
   # readers and the conversion to sRGB.
   c $small -strip "PNG24:$out/p3.png.tmp"
-  for f in p3.jpg p3.png p3.webp; do
+  for f in p3.jpg p3.png p3.webp p3.heic; do
     "$icc_fixture" p3 "$out/p3.png.tmp" "$out/$f"
   done
+  "$icc_fixture" none "$out/p3.png.tmp" "$out/plain.avif"
   rm "$out/p3.png.tmp"
 }
 ls -l "$out"

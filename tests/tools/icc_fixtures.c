@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <libheif/heif.h>
 #include <lcms2.h>
 #include <png.h>
 #include <webp/encode.h>
@@ -174,4 +175,83 @@ unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
     WebPMuxDelete(mux);
     WebPFree(encoded);
     return file;
+}
+
+/* An interleaved RGB heif_image holding rgb, tagged with icc if any. */
+static struct heif_image *heif_rgb(const unsigned char *rgb, int w, int h,
+                                   const unsigned char *icc, size_t icc_len)
+{
+    struct heif_image *img = NULL;
+    if (heif_image_create(w, h, heif_colorspace_RGB,
+                          heif_chroma_interleaved_RGB, &img)
+            .code != heif_error_Ok)
+        return NULL;
+    int stride = 0;
+    uint8_t *plane = NULL;
+    if (heif_image_add_plane(img, heif_channel_interleaved, w, h, 8).code ==
+        heif_error_Ok)
+        plane = heif_image_get_plane(img, heif_channel_interleaved, &stride);
+    for (int y = 0; plane && y < h; y++)
+        memcpy(plane + (size_t)y * stride, rgb + (size_t)y * w * 3,
+               (size_t)w * 3);
+    if (!plane || (icc_len > 0 && heif_image_set_raw_color_profile(
+                                      img, "prof", icc, icc_len)
+                                          .code != heif_error_Ok)) {
+        heif_image_release(img);
+        return NULL;
+    }
+    return img;
+}
+
+static struct heif_error heif_to_stream(struct heif_context *ctx,
+                                        const void *data, size_t size,
+                                        void *stream)
+{
+    (void)ctx;
+    struct heif_error e = {heif_error_Ok, heif_suberror_Unspecified, ""};
+    if (fwrite(data, 1, size, stream) != size)
+        e.code = heif_error_Encoding_error;
+    return e;
+}
+
+/* Encodes img into ctx with format's encoder and writes the file. */
+static bool encode_heif(struct heif_context *ctx, struct heif_image *img,
+                        enum heif_compression_format format, FILE *stream)
+{
+    struct heif_encoder *encoder = NULL;
+    if (heif_context_get_encoder_for_format(ctx, format, &encoder).code !=
+        heif_error_Ok)
+        return false;
+    heif_encoder_set_lossy_quality(encoder, 90);
+    bool ok = heif_context_encode_image(ctx, img, encoder, NULL, NULL).code ==
+              heif_error_Ok;
+    heif_encoder_release(encoder);
+    struct heif_writer writer = {1, heif_to_stream};
+    return ok && heif_context_write(ctx, &writer, stream).code ==
+                     heif_error_Ok;
+}
+
+unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
+                                const unsigned char *icc, size_t icc_len,
+                                bool avif, size_t *out_len)
+{
+    struct heif_context *ctx = heif_context_alloc();
+    struct heif_image *img = ctx ? heif_rgb(rgb, w, h, icc, icc_len) : NULL;
+    char *file = NULL;
+    FILE *stream = img ? open_memstream(&file, out_len) : NULL;
+    bool ok = stream && encode_heif(ctx, img,
+                                    avif ? heif_compression_AV1
+                                         : heif_compression_HEVC,
+                                    stream);
+    if (stream && fclose(stream) != 0)
+        ok = false;
+    if (!ok) {
+        free(file);
+        file = NULL;
+    }
+    if (img)
+        heif_image_release(img);
+    if (ctx)
+        heif_context_free(ctx);
+    return (unsigned char *)file;
 }

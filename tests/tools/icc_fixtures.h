@@ -1,11 +1,12 @@
 /* icc_fixtures.h - images with embedded colour profiles, made in memory
  * for the tests (unit_icc) and the CLI tests' fixture tool
  * (kq_icc_fixture): the profiles come from Little CMS, the files from
- * libjpeg, libpng and libwebp, so no fixture needs another program to
- * make. */
+ * libjpeg, libpng, libwebp and libheif, so no fixture needs another
+ * program to make. */
 #ifndef ICC_FIXTURES_H
 #define ICC_FIXTURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A new ICC profile (free()) of *len bytes: "p3" (Display P3: P3
@@ -25,6 +26,12 @@ unsigned char *icc_fixture_jpeg(const unsigned char *rgb, int w, int h,
 unsigned char *icc_fixture_png(const unsigned char *rgb, int w, int h,
                                const unsigned char *icc, size_t icc_len,
                                size_t *out_len);
+/* The same as a HEIC (HEVC) or, when avif, an AVIF (AV1), lossy at
+ * quality 90, through libheif's encoders; NULL also when this libheif has
+ * no encoder for the format. */
+unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
+                                const unsigned char *icc, size_t icc_len,
+                                bool avif, size_t *out_len);
 /* The same as a lossless WebP (an ICCP chunk, through libwebpmux). */
 unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
                                 const unsigned char *icc, size_t icc_len,

@@ -1,7 +1,7 @@
 /* kq_icc_fixture - writes an image with an embedded colour profile for the
  * CLI tests: kq_icc_fixture PROFILE IN OUT, PROFILE one of
  * icc_fixture_profile's names (or "none"), IN any image stb_image reads,
- * OUT a .jpg, .png or .webp file. */
+ * OUT a .jpg, .png, .webp, .heic or .avif file. */
 #include "icc_fixtures.h"
 
 #include <stdio.h>
@@ -19,6 +19,9 @@ static unsigned char *encode(const char *out_path, const unsigned char *rgb,
         return icc_fixture_png(rgb, w, h, icc, icc_len, len);
     if (dot && strcmp(dot, ".webp") == 0)
         return icc_fixture_webp(rgb, w, h, icc, icc_len, len);
+    if (dot && (strcmp(dot, ".heic") == 0 || strcmp(dot, ".avif") == 0))
+        return icc_fixture_heif(rgb, w, h, icc, icc_len,
+                                strcmp(dot, ".avif") == 0, len);
     return icc_fixture_jpeg(rgb, w, h, icc, icc_len, len);
 }
 

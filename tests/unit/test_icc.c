@@ -1,5 +1,5 @@
 /* test_icc.c - embedded colour profiles: a Display P3 image's pixels
- * (JPEG, PNG, WebP) come out in sRGB (checked against the published P3-to-sRGB matrix, not
+ * (JPEG, PNG, WebP, HEIC) come out in sRGB (checked against the published P3-to-sRGB matrix, not
  * against Little CMS), an sRGB-tagged one keeps its bytes, unreadable or
  * non-RGB profiles and ignore_color_profile keep the stored numbers, and
  * a reduced JPEG decode is converted too. */
@@ -187,6 +187,30 @@ static void jpeg_p3_is_turned_into_srgb(void **state)
     jpeg_matches_untagged("p3", true);
 }
 
+static unsigned char *heic(const unsigned char *rgb, int w, int h,
+                           const unsigned char *icc, size_t icc_len,
+                           size_t *len)
+{
+    unsigned char *file = icc_fixture_heif(rgb, w, h, icc, icc_len, false,
+                                           len);
+    if (!file)
+        skip(); /* no HEVC encoder in this libheif */
+    return file;
+}
+
+/* HEIC (an iPhone's photos carry Display P3): the same codestream with and
+ * without the profile, so the untagged decode is the stored numbers. */
+static void heic_p3_is_turned_into_srgb(void **state)
+{
+    (void)state;
+    kq_image plain = load_default(heic, "none");
+    kq_image img = load_default(heic, "p3");
+    assert_true(worst_from_matrix(plain.rgb, img.rgb, W * H) <= 1.0);
+    assert_string_equal(img.color_profile, "Display P3 (kquant test)");
+    kq_image_free(&plain);
+    kq_image_free(&img);
+}
+
 static void unreadable_and_non_rgb_profiles_keep_the_numbers(void **state)
 {
     (void)state;
@@ -227,6 +251,7 @@ int main(void)
         cmocka_unit_test(srgb_profile_keeps_every_byte),
         cmocka_unit_test(ignore_color_profile_keeps_the_stored_numbers),
         cmocka_unit_test(jpeg_p3_is_turned_into_srgb),
+        cmocka_unit_test(heic_p3_is_turned_into_srgb),
         cmocka_unit_test(unreadable_and_non_rgb_profiles_keep_the_numbers),
         cmocka_unit_test(reduced_jpeg_decode_is_converted),
     };

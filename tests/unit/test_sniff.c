@@ -87,18 +87,18 @@ static void short_inputs_are_read_safely(void **state)
 static void loader_names_the_format(void **state)
 {
     (void)state;
-    static const char avif[] = "\0\0\0\x1c" "ftypavif\0\0\0\0avifmif1miaf";
+    static const char tiff[] = "II*\0\x08\0\0\0";
     kq_load_options lo;
     kq_load_options_default(&lo);
     kq_image img = {0};
     char err[256];
-    assert_int_equal(kq_image_load_memory((const unsigned char *)avif,
-                                          sizeof avif - 1, &lo, &img, err,
+    assert_int_equal(kq_image_load_memory((const unsigned char *)tiff,
+                                          sizeof tiff - 1, &lo, &img, err,
                                           sizeof err),
                      KQ_ERR_INPUT_FORMAT);
-    assert_string_equal(err, "not a supported image: an AVIF image (kquant "
-                             "reads PNG, JPEG, WebP, GIF, BMP, TGA, PSD, "
-                             "PIC and PNM)");
+    assert_string_equal(err, "not a supported image: a TIFF image (kquant "
+                             "reads PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, "
+                             "TGA, PSD, PIC and PNM)");
     static const char text[] = "plain words";
     assert_int_equal(kq_image_load_memory((const unsigned char *)text,
                                           sizeof text - 1, &lo, &img, err,
@@ -187,7 +187,8 @@ static void compressed_bmp_message_says_what_is_read(void **state)
                         "uncompressed BMPs");
     bmp_start(bmp, 124, 0);
     assert_string_equal(kq_sniff_reads_instead(bmp, sizeof bmp),
-                        "PNG, JPEG, WebP, GIF, BMP, TGA, PSD, PIC and PNM");
+                        "PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, TGA, PSD, "
+                        "PIC and PNM");
     /* a whole 2x2 RLE8 BMP (blue row, red row), as ImageMagick's
      * palette BMPs are compressed, through the loader */
     static const unsigned char rle8[] =
