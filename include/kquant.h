@@ -108,8 +108,8 @@ typedef struct {
      * target), unless this is true: pixels then stay in stored order, as
      * Pillow's Image.open gives them. */
     bool ignore_orientation;
-    /* A JPEG, PNG or WebP with an embedded RGB colour profile other than
-     * sRGB has its pixels turned into sRGB after decoding, as viewers show
+    /* A JPEG, PNG, WebP or HEIF with an embedded RGB colour profile other
+     * than sRGB has its pixels turned into sRGB after decoding, as viewers show
      * them (then not reported row by row), unless this is true: pixels
      * then stay the stored numbers, as Pillow's Image.open gives them. */
     bool ignore_color_profile;

@@ -177,23 +177,27 @@ unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
     return file;
 }
 
-/* An interleaved RGB heif_image holding rgb, tagged with icc if any. */
-static struct heif_image *heif_rgb(const unsigned char *rgb, int w, int h,
-                                   const unsigned char *icc, size_t icc_len)
+/* An interleaved heif_image holding px of comp channels (3: RGB, 4:
+ * RGBA), tagged with icc if any. */
+static struct heif_image *heif_pixels(const unsigned char *px, int comp,
+                                      int w, int h, const unsigned char *icc,
+                                      size_t icc_len)
 {
     struct heif_image *img = NULL;
     if (heif_image_create(w, h, heif_colorspace_RGB,
-                          heif_chroma_interleaved_RGB, &img)
+                          comp == 4 ? heif_chroma_interleaved_RGBA
+                                    : heif_chroma_interleaved_RGB,
+                          &img)
             .code != heif_error_Ok)
         return NULL;
     int stride = 0;
     uint8_t *plane = NULL;
+    size_t row = (size_t)w * (size_t)comp;
     if (heif_image_add_plane(img, heif_channel_interleaved, w, h, 8).code ==
         heif_error_Ok)
         plane = heif_image_get_plane(img, heif_channel_interleaved, &stride);
     for (int y = 0; plane && y < h; y++)
-        memcpy(plane + (size_t)y * stride, rgb + (size_t)y * w * 3,
-               (size_t)w * 3);
+        memcpy(plane + (size_t)y * stride, px + (size_t)y * row, row);
     if (!plane || (icc_len > 0 && heif_image_set_raw_color_profile(
                                       img, "prof", icc, icc_len)
                                           .code != heif_error_Ok)) {
@@ -231,12 +235,14 @@ static bool encode_heif(struct heif_context *ctx, struct heif_image *img,
                      heif_error_Ok;
 }
 
-unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
-                                const unsigned char *icc, size_t icc_len,
-                                bool avif, size_t *out_len)
+/* px (of comp channels) as a HEIC or AVIF file in a new buffer. */
+static unsigned char *heif_file(const unsigned char *px, int comp, int w,
+                                int h, const unsigned char *icc,
+                                size_t icc_len, bool avif, size_t *out_len)
 {
     struct heif_context *ctx = heif_context_alloc();
-    struct heif_image *img = ctx ? heif_rgb(rgb, w, h, icc, icc_len) : NULL;
+    struct heif_image *img =
+        ctx ? heif_pixels(px, comp, w, h, icc, icc_len) : NULL;
     char *file = NULL;
     FILE *stream = img ? open_memstream(&file, out_len) : NULL;
     bool ok = stream && encode_heif(ctx, img,
@@ -254,4 +260,17 @@ unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
     if (ctx)
         heif_context_free(ctx);
     return (unsigned char *)file;
+}
+
+unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
+                                const unsigned char *icc, size_t icc_len,
+                                bool avif, size_t *out_len)
+{
+    return heif_file(rgb, 3, w, h, icc, icc_len, avif, out_len);
+}
+
+unsigned char *icc_fixture_heic_rgba(const unsigned char *rgba, int w,
+                                     int h, size_t *out_len)
+{
+    return heif_file(rgba, 4, w, h, NULL, 0, false, out_len);
 }

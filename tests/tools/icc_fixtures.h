@@ -32,6 +32,9 @@ unsigned char *icc_fixture_png(const unsigned char *rgb, int w, int h,
 unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
                                 const unsigned char *icc, size_t icc_len,
                                 bool avif, size_t *out_len);
+/* An RGBA image as a HEIC with an alpha plane (no profile). */
+unsigned char *icc_fixture_heic_rgba(const unsigned char *rgba, int w,
+                                     int h, size_t *out_len);
 /* The same as a lossless WebP (an ICCP chunk, through libwebpmux). */
 unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
                                 const unsigned char *icc, size_t icc_len,

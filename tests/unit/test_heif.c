@@ -1,5 +1,6 @@
 /* test_heif.c - HEIC and AVIF input through libheif (opened at run time):
- * the primary image decoded close to what was encoded, its size read
+ * the primary image decoded close to what was encoded, alpha composited
+ * onto the background, its size read
  * before decoding and held to the pixel limit, truncated files refused in
  * one line. The files are encoded here with libheif's own encoders (x265,
  * aom); a libheif without one skips its cases. */
@@ -98,6 +99,38 @@ static void pixel_limit_applies_before_decoding(void **state)
     free(file);
 }
 
+/* An alpha plane is composited onto the background like every format's
+ * alpha: an opaque half keeps its colour, a clear half shows the
+ * background. */
+static void heic_alpha_meets_the_background(void **state)
+{
+    (void)state;
+    static unsigned char rgba[W * H * 4];
+    for (int i = 0; i < W * H; i++) {
+        unsigned char *p = &rgba[4 * i];
+        p[0] = 200, p[1] = 60, p[2] = 40;
+        p[3] = i % W < W / 2 ? 255 : 0;
+    }
+    size_t len;
+    unsigned char *file = icc_fixture_heic_rgba(rgba, W, H, &len);
+    if (!file)
+        skip();
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    lo.background[0] = 10, lo.background[1] = 220, lo.background[2] = 250;
+    kq_image img = {0};
+    assert_int_equal(kq_image_load_memory(file, len, &lo, &img, NULL, 0),
+                     KQ_OK);
+    const unsigned char *opaque = &img.rgb[3 * (H / 2 * W + 4)];
+    const unsigned char *clear = &img.rgb[3 * (H / 2 * W + W - 4)];
+    for (int c = 0; c < 3; c++) {
+        assert_true(abs(opaque[c] - rgba[c]) <= 6);
+        assert_true(abs(clear[c] - lo.background[c]) <= 6);
+    }
+    kq_image_free(&img);
+    free(file);
+}
+
 /* Cut anywhere, the file is refused as corrupt, in one line. */
 static void truncated_heic_is_refused_in_one_line(void **state)
 {
@@ -121,6 +154,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heic_decodes_close_to_its_pixels),
         cmocka_unit_test(avif_decodes_close_to_its_pixels),
+        cmocka_unit_test(heic_alpha_meets_the_background),
         cmocka_unit_test(pixel_limit_applies_before_decoding),
         cmocka_unit_test(truncated_heic_is_refused_in_one_line),
     };
