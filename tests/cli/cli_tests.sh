@@ -1024,6 +1024,27 @@ case_heif_input() {
   expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.heic o.png
 }
 
+# Without libheif a HEIC is refused with exit 70, naming the package, and
+# every other format still reads (libheif is opened on use only). The
+# library is hidden in a private mount namespace: root and unshare(1)
+# needed, else skipped.
+case_heif_library_missing() {
+  "$ICC_FIXTURE" none "$PHOTO" c.heic || skip "libheif cannot encode HEIC here"
+  local lib
+  lib=$(ldconfig -p | awk '/libheif\.so\.1 / {print $NF; exit}')
+  [ -n "$lib" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+    unshare -m true 2>/dev/null || skip "cannot hide libheif here (root and unshare needed)"
+  unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+    "$(readlink -f "$lib")" "$KQ" -k 3 c.heic o.png 2>err.txt >/dev/null
+  local rc=$?
+  [ "$rc" -eq 70 ] || die "exit $rc: $(cat err.txt)"
+  [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "^kquant: c.heic: cannot load libheif (.*); HEIC and AVIF input needs Debian's libheif1$" err.txt ||
+    die "said: $(cat err.txt)"
+  [ ! -e o.png ] || die "wrote o.png"
+  unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+    "$(readlink -f "$lib")" "$KQ" -q -k 3 "$PHOTO" p.png || die "PNG failed without libheif"
+}
+
 # WebP input: a lossless file clusters to the very outputs its PNG gives; a
 # lossy one at the tutorial size runs too; an animated one is read by its
 # first frame on its 16x12 canvas, like a GIF: three colours on white, the
