@@ -9,9 +9,10 @@
  * package provides it, and libcurl4-openssl-dev is what the build uses). */
 #include "curl_api.h"
 
+#include "kq_internal.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdio.h>
 
 #define CURL_SONAME "libcurl.so.4"
 
@@ -44,12 +45,8 @@ static bool find_all(void *lib)
 
 static void load(void)
 {
-    void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib || !find_all(lib)) {
-        snprintf(load_error, sizeof load_error, "%s", dlerror());
-        return; /* a library opened without every function stays open */
-    }
-    loaded = true; /* stays open: libcurl's global state lives in it */
+    loaded = kq_dl_open(CURL_SONAME, find_all, load_error,
+                        sizeof load_error) != NULL;
 }
 
 const kq_curl_api *kq_curl(const char **why)

@@ -8,6 +8,8 @@
  * curl_load.c does for libcurl. */
 #include "heif_api.h"
 
+#include "kq_internal.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -51,11 +53,8 @@ static bool find_all(void *lib)
 
 static void load(void)
 {
-    void *lib = dlopen(HEIF_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib || !find_all(lib)) {
-        snprintf(load_error, sizeof load_error, "%s", dlerror());
-        return; /* a library opened without every function stays open */
-    }
+    if (!kq_dl_open(HEIF_SONAME, find_all, load_error, sizeof load_error))
+        return;
     struct heif_error e = api.init(NULL); /* its decoder plugins */
     if (e.code != heif_error_Ok) {
         snprintf(load_error, sizeof load_error, "%s", e.message);

@@ -111,6 +111,13 @@ kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **px_out, int *comp_out,
                          char *err, size_t err_len);
 
+/* ---- libraries opened on first use (dl_open.c) ---- */
+
+/* dlopen()s soname and lets find_all look its functions up; the handle,
+ * or NULL with why (dlerror's words) when either fails. */
+void *kq_dl_open(const char *soname, bool (*find_all)(void *lib),
+                 char *why, size_t why_len);
+
 /* ---- HEIC and AVIF input (heif.c; libheif opened in heif_load.c) ---- */
 
 /* True when data is an ISO base media file with a HEIF or AVIF brand. */
