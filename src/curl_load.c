@@ -12,14 +12,10 @@
 #include "kq_internal.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 
 #define CURL_SONAME "libcurl.so.4"
 
 static kq_curl_api api;
-static bool loaded;
-static char load_error[256];
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 /* POSIX's way to turn dlsym's object pointer into a function pointer. */
 #define FIND(field, name) \
@@ -43,16 +39,9 @@ static bool find_all(void *lib)
            FIND(url_strerror, "curl_url_strerror");
 }
 
-static void load(void)
-{
-    loaded = kq_dl_open(CURL_SONAME, find_all, load_error,
-                        sizeof load_error) != NULL;
-}
+static kq_lazy_library library = KQ_LAZY_LIBRARY(CURL_SONAME, find_all, NULL);
 
 const kq_curl_api *kq_curl(const char **why)
 {
-    pthread_once(&load_once, load);
-    if (!loaded && why)
-        *why = load_error;
-    return loaded ? &api : NULL;
+    return kq_lazy_library_ready(&library, why) ? &api : NULL;
 }

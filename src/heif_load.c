@@ -11,15 +11,11 @@
 #include "kq_internal.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #define HEIF_SONAME "libheif.so.1"
 
 static kq_heif_api api;
-static bool loaded;
-static char load_error[256];
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 /* POSIX's way to turn dlsym's object pointer into a function pointer. */
 #define FIND(field, name) (*(void **)&api.field = dlsym(lib, name)) != NULL
@@ -51,22 +47,20 @@ static bool find_all(void *lib)
            FIND(image_release, "heif_image_release");
 }
 
-static void load(void)
+/* libheif's decoder plugins, once. */
+static bool start_heif(char *why, size_t why_len)
 {
-    if (!kq_dl_open(HEIF_SONAME, find_all, load_error, sizeof load_error))
-        return;
-    struct heif_error e = api.init(NULL); /* its decoder plugins */
-    if (e.code != heif_error_Ok) {
-        snprintf(load_error, sizeof load_error, "%s", e.message);
-        return;
-    }
-    loaded = true; /* stays open and initialised for the process */
+    struct heif_error e = api.init(NULL);
+    if (e.code == heif_error_Ok)
+        return true;
+    snprintf(why, why_len, "%s", e.message);
+    return false;
 }
+
+static kq_lazy_library library =
+    KQ_LAZY_LIBRARY(HEIF_SONAME, find_all, start_heif);
 
 const kq_heif_api *kq_heif(const char **why)
 {
-    pthread_once(&load_once, load);
-    if (!loaded && why)
-        *why = load_error;
-    return loaded ? &api : NULL;
+    return kq_lazy_library_ready(&library, why) ? &api : NULL;
 }

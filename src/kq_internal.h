@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 
 /* ---- errors (error.c) ---- */
@@ -113,10 +114,25 @@ kq_status kq_webp_decode(const unsigned char *data, size_t len, int width,
 
 /* ---- libraries opened on first use (dl_open.c) ---- */
 
-/* dlopen()s soname and lets find_all look its functions up; the handle,
- * or NULL with why (dlerror's words) when either fails. */
-void *kq_dl_open(const char *soname, bool (*find_all)(void *lib),
-                 char *why, size_t why_len);
+/* A library opened by its soname when a feature first needs it, once per
+ * process, so that its dependencies do not load on every run: find_all
+ * looks its functions up, start (or NULL) sets it up once opened. Define
+ * one with KQ_LAZY_LIBRARY. */
+typedef struct {
+    const char *soname;
+    bool (*find_all)(void *lib);
+    bool (*start)(char *why, size_t why_len);
+    pthread_mutex_t lock;
+    int state; /* 0 not tried yet, 1 ready, -1 failed */
+    char why[256];
+} kq_lazy_library;
+
+#define KQ_LAZY_LIBRARY(soname, find_all, start) \
+    {(soname), (find_all), (start), PTHREAD_MUTEX_INITIALIZER, 0, ""}
+
+/* Whether lib is open and ready (opening it on the first call; safe from
+ * any thread); when not, *why (if given) says why. */
+bool kq_lazy_library_ready(kq_lazy_library *lib, const char **why);
 
 /* ---- HEIC and AVIF input (heif.c; libheif opened in heif_load.c) ---- */
 
