@@ -102,16 +102,17 @@ typedef struct {
     void (*on_rows)(void *ctx, const unsigned char *rgb, int width,
                     int height, int rows_done);
     void *on_rows_ctx;
-    /* A JPEG whose EXIF orientation says it is stored turned or mirrored
-     * is turned upright after decoding, as viewers show it (then not
-     * reported row by row; resize_width and resize_height stay the upright
-     * target), unless this is true: pixels then stay in stored order, as
-     * Pillow's Image.open gives them. */
+    /* A JPEG whose EXIF orientation (a TIFF whose Orientation tag) says it
+     * is stored turned or mirrored is turned upright after decoding, as
+     * viewers show it (then not reported row by row; resize_width and
+     * resize_height stay the upright target), unless this is true: pixels
+     * then stay in stored order, as Pillow's Image.open gives them. */
     bool ignore_orientation;
-    /* A JPEG, PNG, WebP or HEIF with an embedded RGB colour profile other
-     * than sRGB has its pixels turned into sRGB after decoding, as viewers show
-     * them (then not reported row by row), unless this is true: pixels
-     * then stay the stored numbers, as Pillow's Image.open gives them. */
+    /* A JPEG, PNG, WebP, HEIF or TIFF with an embedded RGB colour profile
+     * other than sRGB has its pixels turned into sRGB after decoding, as
+     * viewers show them (then not reported row by row), unless this is
+     * true: pixels then stay the stored numbers, as Pillow's Image.open
+     * gives them. */
     bool ignore_color_profile;
     /* perf: threads for that conversion (<= 0, the default: all cores);
      * the pixels do not depend on it. */

@@ -4,7 +4,7 @@
 set -eu
 packages="build-essential cmake pkg-config libstb-dev libcurl4-openssl-dev
 libcmocka-dev libpng-dev zlib1g-dev libdeflate-dev libjpeg-dev libexif-dev libwebp-dev liblcms2-dev
-libheif-dev
+libheif-dev libtiff-dev
 ca-certificates openssl"
 # ca-certificates: the CA store for https; openssl: the TLS test's server
 # hardening (issue 8): the fuzz target (clang + its libFuzzer and sanitizer

@@ -1,5 +1,5 @@
 /* dl_open.c - opening a library by its soname when a feature first needs
- * it (curl_load.c, heif_load.c), so that its dependencies do
+ * it (curl_load.c, heif_load.c, tiff_load.c), so that its dependencies do
  * not load on every run. */
 #include "kq_internal.h"
 

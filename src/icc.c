@@ -61,6 +61,8 @@ static unsigned char *embedded_profile(const unsigned char *data, size_t len,
         return kq_webp_icc_profile(data, len, icc_len);
     if (kq_heif_is(data, len))
         return kq_heif_icc_profile(data, len, icc_len);
+    if (kq_tiff_is(data, len))
+        return kq_tiff_icc_profile(data, len, icc_len);
     return NULL;
 }
 

@@ -1,5 +1,6 @@
 /* image.c - reading and decoding input images: JPEG with libjpeg-turbo
- * (jpeg.c), PNG with libpng (png_read.c), everything else with stb_image. */
+ * (jpeg.c), PNG with libpng (png_read.c), WebP (webp.c), HEIC/AVIF
+ * (heif.c), TIFF (tiff.c), everything else with stb_image. */
 #include "kq_internal.h"
 
 #include <errno.h>
@@ -101,6 +102,8 @@ static kq_status check_header(const unsigned char *data, size_t len,
                  ? kq_webp_info(data, len, w, h, err, err_len)
              : kq_heif_is(data, len)
                  ? kq_heif_info(data, len, w, h, err, err_len)
+             : kq_tiff_is(data, len)
+                 ? kq_tiff_info(data, len, w, h, err, err_len)
                  : stb_header_size(data, len, w, h, err, err_len);
     if (st != KQ_OK)
         return st;
@@ -136,8 +139,9 @@ static kq_status rgb_from_samples(unsigned char *decoded, int w, int h,
     return KQ_OK;
 }
 
-/* JPEGs with libjpeg-turbo and PNGs with libpng (faster than stb_image);
- * *done false when stb_image is to decode the data instead. */
+/* JPEGs with libjpeg-turbo and PNGs with libpng (faster than stb_image),
+ * and the formats stb_image does not read; *done false when stb_image is
+ * to decode the data instead. */
 static kq_status decode_with_libraries(const unsigned char *data, size_t len,
                                        int w, int h,
                                        const kq_load_options *opts,
@@ -155,6 +159,9 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
         st = kq_webp_decode(data, len, w, h, &px, &comp, err, err_len);
     else if (kq_heif_is(data, len))
         st = kq_heif_decode(data, len, w, h, &px, &comp, err, err_len);
+    else if (kq_tiff_is(data, len))
+        st = kq_tiff_decode(data, len, w, h, opts->background, &px, err,
+                            err_len);
     *done = st != KQ_OK || px;
     if (st != KQ_OK || !px)
         return st;
@@ -212,6 +219,8 @@ static after_decode after_decode_for(const unsigned char *data, size_t len,
     after_decode after = {1, NULL};
     if (!opts->ignore_orientation && kq_jpeg_is(data, len))
         after.orientation = kq_exif_orientation(data, len);
+    else if (!opts->ignore_orientation && kq_tiff_is(data, len))
+        after.orientation = kq_tiff_orientation(data, len);
     if (!opts->ignore_color_profile)
         after.to_srgb = kq_srgb_transform_for(data, len);
     return after;

@@ -152,6 +152,28 @@ kq_status kq_heif_decode(const unsigned char *data, size_t len, int width,
                          int height, unsigned char **px_out, int *comp_out,
                          char *err, size_t err_len);
 
+/* ---- TIFF input (tiff.c; libtiff opened in tiff_load.c) ---- */
+
+/* True when data starts like a TIFF or BigTIFF file. */
+bool kq_tiff_is(const unsigned char *data, size_t len);
+
+/* The first image's size, without decoding it; KQ_ERR_INPUT_FORMAT when
+ * libtiff cannot read the file, KQ_ERR_INTERNAL when libtiff cannot be
+ * loaded. */
+kq_status kq_tiff_info(const unsigned char *data, size_t len, int *width,
+                       int *height, char *err, size_t err_len);
+
+/* Decodes the first image, of width x height (kq_tiff_info's, checked
+ * against the limits), rows as stored, to 8-bit RGB in a new *rgb_out,
+ * any alpha composited onto background. */
+kq_status kq_tiff_decode(const unsigned char *data, size_t len, int width,
+                         int height, const unsigned char background[3],
+                         unsigned char **rgb_out, char *err, size_t err_len);
+
+/* The first image's Orientation tag (1-8, EXIF's meanings); 1 when it has
+ * none or an unreadable one. */
+int kq_tiff_orientation(const unsigned char *data, size_t len);
+
 /* ---- EXIF orientation (orient.c) ---- */
 
 /* The EXIF orientation (1-8) of JPEG data; 1 (as stored) when it has
@@ -184,10 +206,11 @@ kq_status kq_jpeg_decode(const unsigned char *data, size_t len, int width,
 int kq_jpeg_reduced_side(int n, int by);
 
 /* ---- colour profiles (icc.c; the profile readers in jpeg.c,
- * png_read.c, webp.c and heif.c) ---- */
+ * png_read.c, webp.c, heif.c and tiff.c) ---- */
 
 /* The ICC profile embedded in JPEG data (APP2 markers), PNG data (iCCP),
- * WebP data (ICCP) or HEIF data (colr), in a new buffer (free()) of *icc_len bytes; NULL
+ * WebP data (ICCP), HEIF data (colr) or TIFF data (tag 34675), in a new
+ * buffer (free()) of *icc_len bytes; NULL
  * when there is none or the data cannot be read that far. */
 unsigned char *kq_jpeg_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
@@ -197,13 +220,15 @@ unsigned char *kq_webp_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
 unsigned char *kq_heif_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
+unsigned char *kq_tiff_icc_profile(const unsigned char *data, size_t len,
+                                   size_t *icc_len);
 
 typedef struct kq_srgb_transform kq_srgb_transform;
 
 /* The transform from the RGB colour profile embedded in image data (JPEG,
- * PNG, WebP, HEIF) to sRGB; NULL when there is none, when it cannot be read or
- * is no RGB profile (the pixels then stay as stored), and when it is sRGB
- * already: when no colour would move by more than one level. */
+ * PNG, WebP, HEIF, TIFF) to sRGB; NULL when there is none, when it cannot
+ * be read or is no RGB profile (the pixels then stay as stored), and when
+ * it is sRGB already: when no colour would move by more than one level. */
 kq_srgb_transform *kq_srgb_transform_for(const unsigned char *data,
                                          size_t len);
 

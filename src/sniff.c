@@ -149,8 +149,6 @@ static const magic_entry magic_table[] = {
     {0, "\xFF\x0A", 2, "a JPEG XL image"},
     {0, "\x00\x00\x00\x0CjP  \r\n\x87\n", 12, "a JPEG 2000 image"},
     {0, "\xFF\x4F\xFF\x51", 4, "a JPEG 2000 image"},
-    {0, "II*\x00", 4, "a TIFF image"},
-    {0, "MM\x00*", 4, "a TIFF image"},
     {0, "\x00\x00\x01\x00", 4, "an ICO icon"},
     {0, "%PDF-", 5, "a PDF document"},
     {0, "\x1F\x8B", 2, "gzip-compressed data"},
@@ -211,5 +209,5 @@ const char *kq_sniff_reads_instead(const unsigned char *data, size_t len)
     /* "BMP" in the list would read as a contradiction */
     if (data && sniff_compressed_bmp(data, len))
         return "uncompressed BMPs";
-    return "PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, TGA, PSD, PIC and PNM";
+    return "PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP, TGA, PSD, PIC and PNM";
 }

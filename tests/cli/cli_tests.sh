@@ -1024,25 +1024,67 @@ case_heif_input() {
   expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.heic o.png
 }
 
-# Without libheif a HEIC is refused with exit 70, naming the package, and
-# every other format still reads (libheif is opened on use only). The
-# library is hidden in a private mount namespace: root and unshare(1)
-# needed, else skipped.
+# Runs "$KQ" "$@" with the library of soname $1 hidden in a private mount
+# namespace (bind-mounted over by /dev/null), output in .stdout/.stderr,
+# setting $rc; skips the case when this machine cannot (root and
+# unshare(1) needed).
+run_without_library() {
+  local soname=$1 lib
+  shift
+  lib=$(ldconfig -p | awk -v so="$soname" '$1 == so {print $NF; exit}')
+  [ -n "$lib" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+    unshare -m true 2>/dev/null || skip "cannot hide $soname here (root and unshare needed)"
+  unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+    "$(readlink -f "$lib")" "$KQ" "$@" >.stdout 2>.stderr
+  rc=$?
+}
+
+# Without libheif (libtiff) a HEIC (TIFF) is refused with exit 70, naming
+# the package, and every other format still reads: those libraries are
+# opened on use only.
+expect_library_missing() {
+  local soname=$1 file=$2 package=$3 what=$4
+  run_without_library "$soname" -k 3 "$file" o.png
+  [ "$rc" -eq 70 ] || die "exit $rc: $(cat .stderr)"
+  [ "$(wc -l <.stderr)" -eq 1 ] && grep -q "^kquant: $file: cannot load ${package%[0-9]} (.*); $what needs Debian's $package$" .stderr ||
+    die "said: $(cat .stderr)"
+  [ ! -e o.png ] || die "wrote o.png"
+  run_without_library "$soname" -q -k 3 "$PHOTO" p.png
+  [ "$rc" -eq 0 ] || die "PNG failed without $soname: $(cat .stderr)"
+}
+
 case_heif_library_missing() {
   "$ICC_FIXTURE" none "$PHOTO" c.heic || skip "libheif cannot encode HEIC here"
-  local lib
-  lib=$(ldconfig -p | awk '/libheif\.so\.1 / {print $NF; exit}')
-  [ -n "$lib" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
-    unshare -m true 2>/dev/null || skip "cannot hide libheif here (root and unshare needed)"
-  unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
-    "$(readlink -f "$lib")" "$KQ" -k 3 c.heic o.png 2>err.txt >/dev/null
-  local rc=$?
-  [ "$rc" -eq 70 ] || die "exit $rc: $(cat err.txt)"
-  [ "$(wc -l <err.txt)" -eq 1 ] && grep -q "^kquant: c.heic: cannot load libheif (.*); HEIC and AVIF input needs Debian's libheif1$" err.txt ||
-    die "said: $(cat err.txt)"
-  [ ! -e o.png ] || die "wrote o.png"
-  unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
-    "$(readlink -f "$lib")" "$KQ" -q -k 3 "$PHOTO" p.png || die "PNG failed without libheif"
+  expect_library_missing libheif.so.1 c.heic libheif1 "HEIC and AVIF input"
+}
+
+# TIFF input (libtiff, opened on use): an LZW TIFF of the tutorial photo
+# clusters to the very outputs its PNG gives; its Orientation tag turns it
+# (--ignore-orientation keeps it as stored); an embedded P3 profile is
+# named and applied; cut short, or too large, it is refused.
+case_tiff_input() {
+  local data=$SRC/tests/data
+  "$ICC_FIXTURE" none "$data/coffee_240x320.png" c.tif || die "fixture"
+  expect_ok -q -k 8 "$data/coffee_240x320.png" png.png
+  expect_ok -k 8 c.tif tif.png
+  grep -q '^input: *c.tif (240x320), clustered at 240x320$' .stdout || die "summary: $(head -1 .stdout)"
+  cmp -s png.png tif.png && cmp -s png.csv tif.csv || die "TIFF clustered unlike its PNG"
+  TIFF_ORIENTATION=6 "$ICC_FIXTURE" none "$data/coffee_240x320.png" turned.tif || die "fixture"
+  expect_ok -k 8 --size native turned.tif turned.png
+  grep -q '^input: *turned.tif (320x240), clustered at 320x240$' .stdout || die "turned: $(head -1 .stdout)"
+  expect_ok -k 8 --size native --ignore-orientation turned.tif stored.png
+  cmp -s stored.csv png.csv || die "--ignore-orientation: not the stored pixels"
+  "$ICC_FIXTURE" p3 "$PHOTO" p3.tif || die "fixture"
+  expect_ok -k 8 p3.tif p3.png
+  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout || die "p3.tif: $(head -3 .stdout)"
+  head -c 3000 c.tif >cut.tif
+  expect_error 65 "cut.tif: corrupt or truncated image \(a TIFF file libtiff cannot read: " -k 8 cut.tif o.png
+  expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.tif o.png
+}
+
+case_tiff_library_missing() {
+  "$ICC_FIXTURE" none "$PHOTO" c.tif || die "fixture"
+  expect_library_missing libtiff.so.6 c.tif libtiff6 "TIFF input"
 }
 
 # WebP input: a lossless file clusters to the very outputs its PNG gives; a

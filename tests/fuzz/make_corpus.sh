@@ -70,6 +70,16 @@ c() { convert "$photo" "$@"; }
     "$icc_fixture" p3 "$out/p3.png.tmp" "$out/$f"
   done
   "$icc_fixture" none "$out/p3.png.tmp" "$out/plain.avif"
+  "$icc_fixture" p3 "$out/p3.png.tmp" "$out/p3.tif"
   rm "$out/p3.png.tmp"
+  # TIFFs through libtiff's paths: strips and tiles, contiguous and
+  # separate planes, 16 bits, alpha, palette, 1-bit, JPEG inside, a turn.
+  c $small -compress lzw "$out/lzw.tif"
+  c $small $alpha -compress zip -define tiff:tile-geometry=16x16 "$out/tiled_alpha.tif"
+  c $tiny -depth 16 -interlace plane "$out/planes16.tif"
+  c $small -colors 7 -type Palette "$out/palette.tif"
+  c $small -monochrome -compress group4 "$out/bilevel.tif"
+  c $small -compress jpeg -quality 80 "$out/jpeg.tif"
+  c $tiny -orient RightTop -define tiff:endian=msb "$out/turned_msb.tif"
 }
 ls -l "$out"

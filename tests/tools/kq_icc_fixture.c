@@ -1,14 +1,32 @@
 /* kq_icc_fixture - writes an image with an embedded colour profile for the
  * CLI tests: kq_icc_fixture PROFILE IN OUT, PROFILE one of
  * icc_fixture_profile's names (or "none"), IN any image stb_image reads,
- * OUT a .jpg, .png, .webp, .heic or .avif file. */
+ * OUT a .jpg, .png, .webp, .heic, .avif or .tif file (a .tif is LZW
+ * strips; with TIFF_ORIENTATION set in the environment, tagged with that
+ * orientation). */
 #include "icc_fixtures.h"
+#include "tiff_fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb_image.h>
+#include <tiffio.h>
+
+static unsigned char *tiff(const unsigned char *rgb, int w, int h,
+                           const unsigned char *icc, size_t icc_len,
+                           size_t *len)
+{
+    const char *orientation = getenv("TIFF_ORIENTATION");
+    tiff_fixture_spec spec = {.width = w, .height = h, .samples = 3,
+                              .bits = 8, .pixels = rgb, .icc = icc,
+                              .icc_len = icc_len,
+                              .compression = COMPRESSION_LZW,
+                              .orientation = orientation ? atoi(orientation)
+                                                         : 0};
+    return tiff_fixture(&spec, len);
+}
 
 static unsigned char *encode(const char *out_path, const unsigned char *rgb,
                              int w, int h, const unsigned char *icc,
@@ -19,6 +37,8 @@ static unsigned char *encode(const char *out_path, const unsigned char *rgb,
         return icc_fixture_png(rgb, w, h, icc, icc_len, len);
     if (dot && strcmp(dot, ".webp") == 0)
         return icc_fixture_webp(rgb, w, h, icc, icc_len, len);
+    if (dot && strcmp(dot, ".tif") == 0)
+        return tiff(rgb, w, h, icc, icc_len, len);
     if (dot && (strcmp(dot, ".heic") == 0 || strcmp(dot, ".avif") == 0))
         return icc_fixture_heif(rgb, w, h, icc, icc_len,
                                 strcmp(dot, ".avif") == 0, len);

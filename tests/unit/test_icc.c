@@ -6,11 +6,14 @@
 #include "testutil.h"
 
 #include "icc_fixtures.h"
+#include "tiff_fixtures.h"
 #include "kq_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <tiffio.h>
 
 #define W 24
 #define H 16
@@ -211,6 +214,31 @@ static void heic_p3_is_turned_into_srgb(void **state)
     kq_image_free(&img);
 }
 
+static unsigned char *tiff(const unsigned char *rgb, int w, int h,
+                           const unsigned char *icc, size_t icc_len,
+                           size_t *len)
+{
+    tiff_fixture_spec spec = {.width = w, .height = h, .samples = 3,
+                              .bits = 8, .pixels = rgb, .icc = icc,
+                              .icc_len = icc_len,
+                              .compression = COMPRESSION_LZW};
+    return tiff_fixture(&spec, len);
+}
+
+/* TIFF (scanners' and editors' exports carry Adobe RGB or P3 in tag
+ * 34675). */
+static void tiff_p3_is_turned_into_srgb(void **state)
+{
+    (void)state;
+    kq_image img = load_default(tiff, "p3");
+    assert_true(worst_from_matrix(test_pixels(), img.rgb, W * H) <= 1.0);
+    assert_string_equal(img.color_profile, "Display P3 (kquant test)");
+    kq_image_free(&img);
+    kq_image plain = load_default(tiff, "none");
+    assert_memory_equal(plain.rgb, test_pixels(), W * H * 3);
+    kq_image_free(&plain);
+}
+
 static void unreadable_and_non_rgb_profiles_keep_the_numbers(void **state)
 {
     (void)state;
@@ -252,6 +280,7 @@ int main(void)
         cmocka_unit_test(ignore_color_profile_keeps_the_stored_numbers),
         cmocka_unit_test(jpeg_p3_is_turned_into_srgb),
         cmocka_unit_test(heic_p3_is_turned_into_srgb),
+        cmocka_unit_test(tiff_p3_is_turned_into_srgb),
         cmocka_unit_test(unreadable_and_non_rgb_profiles_keep_the_numbers),
         cmocka_unit_test(reduced_jpeg_decode_is_converted),
     };

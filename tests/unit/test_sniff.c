@@ -32,8 +32,9 @@ static void image_formats_stb_cannot_read_are_named(void **state)
                  "a HEIF/HEIC image");
     assert_named(SNIFF("\xFF\x0A\xFA\x7F"), "a JPEG XL image");
     assert_named(SNIFF("\0\0\0\x0CJXL \r\n\x87\n"), "a JPEG XL image");
-    assert_named(SNIFF("II*\0\x08\0\0\0"), "a TIFF image");
-    assert_named(SNIFF("MM\0*\0\0\0\x08"), "a TIFF image");
+    assert_named(SNIFF("\xFF\x4F\xFF\x51"), "a JPEG 2000 image");
+    assert_null(SNIFF("II*\0\x08\0\0\0")); /* TIFF: read since */
+    assert_null(SNIFF("MM\0*\0\0\0\x08"));
     assert_named(SNIFF("%PDF-1.7\n"), "a PDF document");
 }
 
@@ -87,18 +88,18 @@ static void short_inputs_are_read_safely(void **state)
 static void loader_names_the_format(void **state)
 {
     (void)state;
-    static const char tiff[] = "II*\0\x08\0\0\0";
+    static const char jp2[] = "\xFF\x4F\xFF\x51\0\x2F";
     kq_load_options lo;
     kq_load_options_default(&lo);
     kq_image img = {0};
     char err[256];
-    assert_int_equal(kq_image_load_memory((const unsigned char *)tiff,
-                                          sizeof tiff - 1, &lo, &img, err,
+    assert_int_equal(kq_image_load_memory((const unsigned char *)jp2,
+                                          sizeof jp2 - 1, &lo, &img, err,
                                           sizeof err),
                      KQ_ERR_INPUT_FORMAT);
-    assert_string_equal(err, "not a supported image: a TIFF image (kquant "
-                             "reads PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, "
-                             "TGA, PSD, PIC and PNM)");
+    assert_string_equal(err, "not a supported image: a JPEG 2000 image "
+                             "(kquant reads PNG, JPEG, WebP, HEIC, AVIF, "
+                             "TIFF, GIF, BMP, TGA, PSD, PIC and PNM)");
     static const char text[] = "plain words";
     assert_int_equal(kq_image_load_memory((const unsigned char *)text,
                                           sizeof text - 1, &lo, &img, err,
@@ -187,8 +188,8 @@ static void compressed_bmp_message_says_what_is_read(void **state)
                         "uncompressed BMPs");
     bmp_start(bmp, 124, 0);
     assert_string_equal(kq_sniff_reads_instead(bmp, sizeof bmp),
-                        "PNG, JPEG, WebP, HEIC, AVIF, GIF, BMP, TGA, PSD, "
-                        "PIC and PNM");
+                        "PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP, TGA, "
+                        "PSD, PIC and PNM");
     /* a whole 2x2 RLE8 BMP (blue row, red row), as ImageMagick's
      * palette BMPs are compressed, through the loader */
     static const unsigned char rle8[] =
