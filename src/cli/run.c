@@ -122,8 +122,8 @@ static int prepare(const kq_cli_options *opts, prepared_input *in)
         !(in->pixels = kq_pixels_flatten(&in->clustered, &in->n)))
         return kq_cli_fail("pixels", KQ_ERR_NOMEM, NULL);
     if ((size_t)opts->k_last > in->n) {
-        kq_cli_error(opts->input, "k=%d is more than the %zu pixels to cluster",
-                     opts->k_last, in->n);
+        kq_cli_error(opts->input, "k=%d is more than the %zu pixel%s to "
+                     "cluster", opts->k_last, in->n, in->n == 1 ? "" : "s");
         return KQ_EXIT_DATAERR;
     }
     return KQ_EXIT_OK;
@@ -355,8 +355,8 @@ static void note_fewer_colours(prepared_input *in,
     if (r->k >= r->k_requested || in->noted_fewer)
         return;
     in->noted_fewer = true;
-    fprintf(stderr, "kquant: note: the image has only %d distinct colours; "
-            "using k=%d\n", r->k, r->k);
+    fprintf(stderr, "kquant: note: the image has only %d distinct colour%s; "
+            "using k=%d\n", r->k, r->k == 1 ? "" : "s", r->k);
 }
 
 static int run_one_k(const kq_cli_options *opts, prepared_input *in, int k)
