@@ -313,6 +313,25 @@ case_bad_k() {
   expect_error 64 "--clusters: invalid value '5..2'" --clusters 5..2 "$PHOTO" o.png
 }
 
+# The README's example outputs are what kquant prints today: the k=3
+# summary whole, and the k=8 size and quality lines (run from the source
+# folder, as the README shows them, writing here).
+case_readme_examples() {
+  local readme=$SRC/README.md want got
+  want=$(awk '/^Example output \(`\.\/build\/kquant -k 3 images_input\/coffee\.png \/tmp\/c3\.png`\):$/ {found=1; next}
+              found && /^```$/ {if (inside) exit; inside=1; next}
+              inside {print}' "$readme")
+  [ -n "$want" ] || die "no k=3 example in README.md"
+  got=$(cd "$SRC" && "$KQ" -k 3 images_input/coffee.png "$work/c3.png") || die "k=3 run failed"
+  [ "${got//$work\//\/tmp\/}" = "$want" ] || die "README's k=3 example is stale; kquant prints:
+${got//$work\//\/tmp\/}"
+  want=$(grep -A3 '^\$ kquant -k 8 images_input/coffee.png out.png$' "$readme" | grep -E '^(size|quality):')
+  [ "$(wc -l <<<"$want")" -eq 2 ] || die "no k=8 example in README.md"
+  got=$(cd "$SRC" && "$KQ" -k 8 images_input/coffee.png "$work/out.png" | grep -E '^(size|quality):')
+  [ "$got" = "$want" ] || die "README's k=8 example is stale; kquant prints:
+$got"
+}
+
 case_k_above_pixels() {
   expect_error 65 "k=20 is more than the 16 pixels to cluster$" -k 20 --size 4x4 "$PHOTO" o.png
   expect_error 65 "k=2 is more than the 1 pixel to cluster$" -k 2 --size 1x1 "$PHOTO" o.png
