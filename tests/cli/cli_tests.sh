@@ -756,7 +756,8 @@ case_sweep_grid() {
   [ ! -e output ] || die "figures without --plots: $(ls output)"
   expect_ok -q -k 2..10 "$PHOTO"
   "$PLOTCHECK" grid output/image_output_k2-10.png 2 10 output/image_output_k || die "grid 2..10"
-  ls output | grep -Eq 'scatter|elbow' && die "figures without --plots: $(ls output)"
+  compgen -G 'output/*scatter*' >/dev/null || compgen -G 'output/*elbow*' >/dev/null &&
+    die "figures without --plots: $(ls output)"
   return 0
 }
 
@@ -846,7 +847,8 @@ case_sklearn_sweep_json() {
   expect_ok --sklearn --json --n-init 10 -k 2..4 "$SK_COFFEE" s.png
   [ "$(wc -l <.stdout)" -eq 3 ] || die "json: $(cat .stdout)"
   for k in 2 3 4; do
-    local want="\"k\":$k,\"seed\":42,\"n_iter\":$(sk_field "$k" 10 n_iter),\"inertia\":$(sk_g17 "$(sk_field "$k" 10 inertia)"),"
+    local want
+    want="\"k\":$k,\"seed\":42,\"n_iter\":$(sk_field "$k" 10 n_iter),\"inertia\":$(sk_g17 "$(sk_field "$k" 10 inertia)"),"
     grep -qF "$want" .stdout || die "k=$k: no '$want' in $(cat .stdout)"
     [ "$(csv_rows "s_k$k.csv")" -eq "$k" ] || die "s_k$k.csv rows"
   done
@@ -875,10 +877,10 @@ skip() { echo "skip [$case_name]: $*"; exit 77; }
 
 # crc32 HEX...: the CRC-32 (PNG's) of the given bytes, as 8 hex digits.
 crc32() {
-  local crc=$((0xFFFFFFFF)) byte bit
+  local crc=$((0xFFFFFFFF)) byte
   for byte in "$@"; do
     crc=$((crc ^ 0x$byte))
-    for bit in 1 2 3 4 5 6 7 8; do
+    for _ in 1 2 3 4 5 6 7 8; do
       if ((crc & 1)); then crc=$(((crc >> 1) ^ 0xEDB88320)); else crc=$((crc >> 1)); fi
     done
   done
