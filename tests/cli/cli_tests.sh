@@ -1017,6 +1017,18 @@ case_color_profile() {
   ! cmp -s small_p3.png small_none.png || die "reduced decode not converted"
 }
 
+# For the format of extension $1: p3.$1 (a Display P3 profile) is named
+# and turned into sRGB; c.$1 cut to 3000 bytes is refused as truncated,
+# the message going on with $2; c.$1 is held to --max-pixels.
+expect_profile_cut_and_limit() {
+  local ext=$1 reason=$2
+  expect_ok -k 8 "p3.$ext" p3.png
+  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout || die "p3.$ext: $(head -3 .stdout)"
+  head -c 3000 "c.$ext" >"cut.$ext"
+  expect_error 65 "cut.$ext: corrupt or truncated image \($reason" -k 8 "cut.$ext" o.png
+  expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 "c.$ext" o.png
+}
+
 # HEIC and AVIF (libheif, opened when such a file comes): recoloured like
 # the PNG they were encoded from (lossy: the mean colour within 2 levels),
 # a Display P3 HEIC turned into sRGB, a truncated one refused in one line,
@@ -1039,11 +1051,7 @@ case_heif_input() {
       ((g[c] - w[c] <= 2 && w[c] - g[c] <= 2)) || die "$f mean $got, PNG $want"
     done
   done
-  expect_ok -k 8 p3.heic p3.png
-  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout || die "p3.heic: $(head -3 .stdout)"
-  head -c 3000 c.heic >cut.heic
-  expect_error 65 "cut.heic: corrupt or truncated image \(a HEIF file" -k 8 cut.heic o.png
-  expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.heic o.png
+  expect_profile_cut_and_limit heic "a HEIF file"
 }
 
 # Runs "$KQ" "$@" with the library of soname $1 hidden in a private mount
@@ -1097,11 +1105,7 @@ case_tiff_input() {
   expect_ok -k 8 --size native --ignore-orientation turned.tif stored.png
   cmp -s stored.csv png.csv || die "--ignore-orientation: not the stored pixels"
   "$ICC_FIXTURE" p3 "$PHOTO" p3.tif || die "fixture"
-  expect_ok -k 8 p3.tif p3.png
-  grep -q '^profile:    Display P3 (kquant test), turned into sRGB$' .stdout || die "p3.tif: $(head -3 .stdout)"
-  head -c 3000 c.tif >cut.tif
-  expect_error 65 "cut.tif: corrupt or truncated image \(a TIFF file libtiff cannot read: " -k 8 cut.tif o.png
-  expect_error 65 "exceeds the limit of 1000 pixels" -k 2 --size 10x10 --max-pixels 1000 c.tif o.png
+  expect_profile_cut_and_limit tif "a TIFF file libtiff cannot read: "
 }
 
 case_tiff_library_missing() {
