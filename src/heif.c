@@ -152,23 +152,106 @@ kq_status kq_heif_decode(const unsigned char *data, size_t len, int width,
     return st;
 }
 
+/* The summary's name for nclx primaries. */
+static const char *primaries_name(enum heif_color_primaries primaries)
+{
+    switch (primaries) {
+    case heif_color_primaries_SMPTE_EG_432_1: return "Display P3 (nclx)";
+    case heif_color_primaries_SMPTE_RP_431_2: return "DCI-P3 (nclx)";
+    case heif_color_primaries_ITU_R_BT_2020_2_and_2100_0:
+        return "BT.2020 (nclx)";
+    default: return "nclx primaries";
+    }
+}
+
+static bool is_chromaticity(float x, float y)
+{
+    return x > 0.0f && x < 1.0f && y > 0.0f && y < 1.0f;
+}
+
+/* The SDR transfer curve an nclx box declares; false for HDR (PQ, HLG),
+ * which an 8-bit sRGB image cannot show, and for rare ones. */
+static bool sdr_transfer(enum heif_transfer_characteristics declared,
+                         kq_transfer *transfer)
+{
+    switch (declared) {
+    case heif_transfer_characteristic_IEC_61966_2_1:
+    case heif_transfer_characteristic_unspecified:
+        *transfer = KQ_TRANSFER_SRGB;
+        return true;
+    case heif_transfer_characteristic_ITU_R_BT_709_5:
+    case heif_transfer_characteristic_ITU_R_BT_601_6:
+    case heif_transfer_characteristic_ITU_R_BT_2020_2_10bit:
+    case heif_transfer_characteristic_ITU_R_BT_2020_2_12bit:
+        *transfer = KQ_TRANSFER_BT709;
+        return true;
+    case heif_transfer_characteristic_linear:
+        *transfer = KQ_TRANSFER_LINEAR;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The colour space an nclx box declares, when its pixels need turning
+ * into sRGB: not for BT.709's primaries (sRGB's, and what "unspecified"
+ * means in practice), nor for an HDR transfer: those stay as decoded. */
+static bool nclx_space(const struct heif_color_profile_nclx *n,
+                       kq_colour_space *space)
+{
+    kq_transfer transfer;
+    if (!sdr_transfer(n->transfer_characteristics, &transfer) ||
+        n->color_primaries == heif_color_primaries_ITU_R_BT_709_5 ||
+        n->color_primaries == heif_color_primaries_unspecified ||
+        !is_chromaticity(n->color_primary_red_x, n->color_primary_red_y) ||
+        !is_chromaticity(n->color_primary_green_x, n->color_primary_green_y) ||
+        !is_chromaticity(n->color_primary_blue_x, n->color_primary_blue_y) ||
+        !is_chromaticity(n->color_primary_white_x, n->color_primary_white_y))
+        return false;
+    *space = (kq_colour_space){
+        {n->color_primary_red_x, n->color_primary_red_y},
+        {n->color_primary_green_x, n->color_primary_green_y},
+        {n->color_primary_blue_x, n->color_primary_blue_y},
+        {n->color_primary_white_x, n->color_primary_white_y},
+        transfer,
+        primaries_name(n->color_primaries)};
+    return true;
+}
+
+/* The file's ICC profile, or one made from its nclx box. */
+static unsigned char *profile_of(const heif_file *f, size_t *icc_len)
+{
+    size_t size = f->api->image_handle_get_raw_color_profile_size(f->handle);
+    unsigned char *icc = NULL;
+    if (size > 0) {
+        if ((icc = malloc(size)) != NULL &&
+            f->api->image_handle_get_raw_color_profile(f->handle, icc)
+                    .code != heif_error_Ok) {
+            free(icc);
+            return NULL;
+        }
+        *icc_len = icc ? size : 0;
+        return icc;
+    }
+    struct heif_color_profile_nclx *nclx = NULL;
+    kq_colour_space space;
+    if (f->api->image_handle_get_nclx_color_profile(f->handle, &nclx).code ==
+            heif_error_Ok &&
+        nclx && nclx_space(nclx, &space))
+        icc = kq_icc_profile_for(&space, icc_len);
+    if (nclx)
+        f->api->nclx_color_profile_free(nclx);
+    return icc;
+}
+
 unsigned char *kq_heif_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len)
 {
     heif_file f;
-    unsigned char *icc = NULL;
     *icc_len = 0;
     if (open_file(data, len, &f, NULL, 0) != KQ_OK)
         return NULL; /* the decode will say what is wrong */
-    size_t size = f.api->image_handle_get_raw_color_profile_size(f.handle);
-    if (size > 0 && (icc = malloc(size)) != NULL &&
-        f.api->image_handle_get_raw_color_profile(f.handle, icc).code !=
-            heif_error_Ok) {
-        free(icc);
-        icc = NULL;
-    }
-    if (icc)
-        *icc_len = size;
+    unsigned char *icc = profile_of(&f, icc_len);
     close_file(&f);
     return icc;
 }

@@ -25,6 +25,10 @@ typedef struct {
         const struct heif_image_handle *handle);
     struct heif_error (*image_handle_get_raw_color_profile)(
         const struct heif_image_handle *handle, void *out_data);
+    struct heif_error (*image_handle_get_nclx_color_profile)(
+        const struct heif_image_handle *handle,
+        struct heif_color_profile_nclx **out);
+    void (*nclx_color_profile_free)(struct heif_color_profile_nclx *nclx);
     struct heif_decoding_options *(*decoding_options_alloc)(void);
     void (*decoding_options_free)(struct heif_decoding_options *options);
     struct heif_error (*decode_image)(

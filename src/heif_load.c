@@ -38,6 +38,9 @@ static bool find_all(void *lib)
                 "heif_image_handle_get_raw_color_profile_size") &&
            FIND(image_handle_get_raw_color_profile,
                 "heif_image_handle_get_raw_color_profile") &&
+           FIND(image_handle_get_nclx_color_profile,
+                "heif_image_handle_get_nclx_color_profile") &&
+           FIND(nclx_color_profile_free, "heif_nclx_color_profile_free") &&
            FIND(decoding_options_alloc, "heif_decoding_options_alloc") &&
            FIND(decoding_options_free, "heif_decoding_options_free") &&
            FIND(decode_image, "heif_decode_image") &&

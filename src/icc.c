@@ -66,6 +66,67 @@ static unsigned char *embedded_profile(const unsigned char *data, size_t len,
     return NULL;
 }
 
+/* The curve from encoded values to linear light. */
+static cmsToneCurve *transfer_curve(kq_transfer transfer)
+{
+    if (transfer == KQ_TRANSFER_LINEAR)
+        return cmsBuildGamma(NULL, 1.0);
+    /* lcms's type 4: Y = (aX + b)^g above d, cX below */
+    static const double srgb[5] = {2.4, 1 / 1.055, 0.055 / 1.055,
+                                   1 / 12.92, 0.04045};
+    static const double bt709[5] = {1 / 0.45, 1 / 1.099, 0.099 / 1.099,
+                                    1 / 4.5, 0.081};
+    return cmsBuildParametricToneCurve(
+        NULL, 4, transfer == KQ_TRANSFER_BT709 ? bt709 : srgb);
+}
+
+/* profile's description tag set to text (en-US). */
+static bool set_description(cmsHPROFILE profile, const char *text)
+{
+    cmsMLU *mlu = cmsMLUalloc(NULL, 1);
+    bool ok = mlu && cmsMLUsetASCII(mlu, "en", "US", text) &&
+              cmsWriteTag(profile, cmsSigProfileDescriptionTag, mlu);
+    cmsMLUfree(mlu);
+    return ok;
+}
+
+/* The profile's bytes, in a new buffer (free()). */
+static unsigned char *saved(cmsHPROFILE profile, size_t *len)
+{
+    cmsUInt32Number size = 0;
+    unsigned char *bytes = NULL;
+    if (cmsSaveProfileToMem(profile, NULL, &size) && size > 0 &&
+        (bytes = malloc(size)) != NULL &&
+        !cmsSaveProfileToMem(profile, bytes, &size)) {
+        free(bytes);
+        bytes = NULL;
+    }
+    *len = bytes ? size : 0;
+    return bytes;
+}
+
+unsigned char *kq_icc_profile_for(const kq_colour_space *space,
+                                  size_t *icc_len)
+{
+    cmsCIExyY white = {space->white[0], space->white[1], 1.0};
+    cmsCIExyYTRIPLE primaries = {{space->red[0], space->red[1], 1.0},
+                                 {space->green[0], space->green[1], 1.0},
+                                 {space->blue[0], space->blue[1], 1.0}};
+    cmsToneCurve *curve = transfer_curve(space->transfer);
+    cmsToneCurve *curves[3] = {curve, curve, curve};
+    cmsHPROFILE profile =
+        curve ? cmsCreateRGBProfile(&white, &primaries, curves) : NULL;
+    unsigned char *icc = NULL;
+    *icc_len = 0;
+    if (profile && set_description(profile, space->description))
+        icc = saved(profile, icc_len);
+    if (profile)
+        cmsCloseProfile(profile);
+    if (curve)
+        cmsFreeToneCurve(curve);
+    return icc;
+}
+
 /* The profile's English description for the summary, cut to printable
  * ASCII: it comes from the file, and must not steer a terminal. */
 static void describe(cmsHPROFILE profile, char *out, size_t size)

@@ -209,8 +209,9 @@ int kq_jpeg_reduced_side(int n, int by);
  * png_read.c, webp.c, heif.c and tiff.c) ---- */
 
 /* The ICC profile embedded in JPEG data (APP2 markers), PNG data (iCCP),
- * WebP data (ICCP), HEIF data (colr) or TIFF data (tag 34675), in a new
- * buffer (free()) of *icc_len bytes; NULL
+ * WebP data (ICCP), HEIF data (colr: an ICC profile, or an nclx box with
+ * primaries other than BT.709's, made into one) or TIFF data (tag 34675),
+ * in a new buffer (free()) of *icc_len bytes; NULL
  * when there is none or the data cannot be read that far. */
 unsigned char *kq_jpeg_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
@@ -222,6 +223,26 @@ unsigned char *kq_heif_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
 unsigned char *kq_tiff_icc_profile(const unsigned char *data, size_t len,
                                    size_t *icc_len);
+
+/* Colour primaries and white point (CIE xy) with a transfer curve: what a
+ * video-style colour description (HEIF's nclx box) gives instead of an
+ * ICC profile. */
+typedef enum {
+    KQ_TRANSFER_SRGB,   /* IEC 61966-2-1 */
+    KQ_TRANSFER_BT709,  /* BT.709's (and BT.601's, BT.2020's SDR) */
+    KQ_TRANSFER_LINEAR
+} kq_transfer;
+
+typedef struct {
+    double red[2], green[2], blue[2], white[2];
+    kq_transfer transfer;
+    const char *description; /* the summary's name for it */
+} kq_colour_space;
+
+/* An ICC profile describing space, in a new buffer (free()) of *icc_len
+ * bytes; NULL when Little CMS cannot make one. */
+unsigned char *kq_icc_profile_for(const kq_colour_space *space,
+                                  size_t *icc_len);
 
 typedef struct kq_srgb_transform kq_srgb_transform;
 

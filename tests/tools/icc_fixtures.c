@@ -177,11 +177,49 @@ unsigned char *icc_fixture_webp(const unsigned char *rgb, int w, int h,
     return file;
 }
 
+/* The colour description a HEIF carries: an ICC profile of icc_len
+ * bytes, or else an nclx box when nclx_primaries is non-zero. */
+typedef struct {
+    const unsigned char *icc;
+    size_t icc_len;
+    int nclx_primaries, nclx_transfer;
+} heif_colour;
+
+static bool set_nclx(struct heif_image *img, const heif_colour *colour)
+{
+    struct heif_color_profile_nclx *nclx = heif_nclx_color_profile_alloc();
+    bool ok =
+        nclx &&
+        heif_nclx_color_profile_set_color_primaries(
+            nclx, (uint16_t)colour->nclx_primaries)
+                .code == heif_error_Ok &&
+        heif_nclx_color_profile_set_transfer_characteristics(
+            nclx, (uint16_t)colour->nclx_transfer)
+                .code == heif_error_Ok &&
+        heif_nclx_color_profile_set_matrix_coefficients(nclx, 6).code ==
+            heif_error_Ok;
+    if (ok)
+        nclx->full_range_flag = 1;
+    ok = ok && heif_image_set_nclx_color_profile(img, nclx).code ==
+                   heif_error_Ok;
+    heif_nclx_color_profile_free(nclx);
+    return ok;
+}
+
+static bool set_colour(struct heif_image *img, const heif_colour *colour)
+{
+    if (colour->icc_len > 0)
+        return heif_image_set_raw_color_profile(img, "prof", colour->icc,
+                                                colour->icc_len)
+                   .code == heif_error_Ok;
+    return colour->nclx_primaries == 0 || set_nclx(img, colour);
+}
+
 /* An interleaved heif_image holding px of comp channels (3: RGB, 4:
- * RGBA), tagged with icc if any. */
+ * RGBA), tagged with colour. */
 static struct heif_image *heif_pixels(const unsigned char *px, int comp,
-                                      int w, int h, const unsigned char *icc,
-                                      size_t icc_len)
+                                      int w, int h,
+                                      const heif_colour *colour)
 {
     struct heif_image *img = NULL;
     if (heif_image_create(w, h, heif_colorspace_RGB,
@@ -198,9 +236,7 @@ static struct heif_image *heif_pixels(const unsigned char *px, int comp,
         plane = heif_image_get_plane(img, heif_channel_interleaved, &stride);
     for (int y = 0; plane && y < h; y++)
         memcpy(plane + (size_t)y * stride, px + (size_t)y * row, row);
-    if (!plane || (icc_len > 0 && heif_image_set_raw_color_profile(
-                                      img, "prof", icc, icc_len)
-                                          .code != heif_error_Ok)) {
+    if (!plane || !set_colour(img, colour)) {
         heif_image_release(img);
         return NULL;
     }
@@ -237,12 +273,11 @@ static bool encode_heif(struct heif_context *ctx, struct heif_image *img,
 
 /* px (of comp channels) as a HEIC or AVIF file in a new buffer. */
 static unsigned char *heif_file(const unsigned char *px, int comp, int w,
-                                int h, const unsigned char *icc,
-                                size_t icc_len, bool avif, size_t *out_len)
+                                int h, const heif_colour *colour, bool avif,
+                                size_t *out_len)
 {
     struct heif_context *ctx = heif_context_alloc();
-    struct heif_image *img =
-        ctx ? heif_pixels(px, comp, w, h, icc, icc_len) : NULL;
+    struct heif_image *img = ctx ? heif_pixels(px, comp, w, h, colour) : NULL;
     char *file = NULL;
     FILE *stream = img ? open_memstream(&file, out_len) : NULL;
     bool ok = stream && encode_heif(ctx, img,
@@ -266,11 +301,21 @@ unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
                                 const unsigned char *icc, size_t icc_len,
                                 bool avif, size_t *out_len)
 {
-    return heif_file(rgb, 3, w, h, icc, icc_len, avif, out_len);
+    heif_colour colour = {icc, icc_len, 0, 0};
+    return heif_file(rgb, 3, w, h, &colour, avif, out_len);
+}
+
+unsigned char *icc_fixture_heif_nclx(const unsigned char *rgb, int w, int h,
+                                     int primaries, int transfer, bool avif,
+                                     size_t *out_len)
+{
+    heif_colour colour = {NULL, 0, primaries, transfer};
+    return heif_file(rgb, 3, w, h, &colour, avif, out_len);
 }
 
 unsigned char *icc_fixture_heic_rgba(const unsigned char *rgba, int w,
                                      int h, size_t *out_len)
 {
-    return heif_file(rgba, 4, w, h, NULL, 0, false, out_len);
+    heif_colour colour = {NULL, 0, 0, 0};
+    return heif_file(rgba, 4, w, h, &colour, false, out_len);
 }

@@ -32,6 +32,12 @@ unsigned char *icc_fixture_png(const unsigned char *rgb, int w, int h,
 unsigned char *icc_fixture_heif(const unsigned char *rgb, int w, int h,
                                 const unsigned char *icc, size_t icc_len,
                                 bool avif, size_t *out_len);
+/* The same with no ICC profile but an nclx box declaring the given
+ * primaries and transfer (ISO/IEC 23091-2 codes: 12 and 13 are Display
+ * P3's, 9 BT.2020's primaries, 16 PQ), as AVIF encoders write. */
+unsigned char *icc_fixture_heif_nclx(const unsigned char *rgb, int w, int h,
+                                     int primaries, int transfer, bool avif,
+                                     size_t *out_len);
 /* An RGBA image as a HEIC with an alpha plane (no profile). */
 unsigned char *icc_fixture_heic_rgba(const unsigned char *rgba, int w,
                                      int h, size_t *out_len);

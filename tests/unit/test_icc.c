@@ -214,6 +214,51 @@ static void heic_p3_is_turned_into_srgb(void **state)
     kq_image_free(&img);
 }
 
+/* The test pixels as a HEIC or AVIF with an nclx box (no ICC profile),
+ * loaded with its colours turned into sRGB and as stored. */
+static kq_image load_nclx(int primaries, int transfer, bool avif,
+                          kq_image *stored)
+{
+    size_t len;
+    unsigned char *file = icc_fixture_heif_nclx(test_pixels(), W, H,
+                                                primaries, transfer, avif,
+                                                &len);
+    if (!file)
+        skip(); /* no encoder for this format in this libheif */
+    kq_load_options opts;
+    kq_load_options_default(&opts);
+    kq_image img = load(file, len, &opts);
+    opts.ignore_color_profile = true;
+    *stored = load(file, len, &opts);
+    free(file);
+    return img;
+}
+
+/* AVIF encoders describe colour by an nclx box: Display P3 primaries are
+ * converted as a P3 ICC profile is; BT.709's (sRGB's) primaries and an
+ * HDR (PQ) transfer leave the decoded numbers. (libheif's HEVC encoder
+ * puts its nclx into the codestream, where libheif does not read it
+ * back, so only AVIFs are made here.) */
+static void nclx_p3_is_turned_into_srgb(void **state)
+{
+    (void)state;
+    kq_image stored, img = load_nclx(12, 13, true, &stored);
+    double worst = worst_from_matrix(stored.rgb, img.rgb, W * H);
+    if (worst > 1.0)
+        fail_msg("%.2f levels from the matrix", worst);
+    assert_string_equal(img.color_profile, "Display P3 (nclx)");
+    kq_image_free(&img);
+    kq_image_free(&stored);
+    static const int kept[][2] = {{1, 13}, {2, 2}, {12, 16}};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        img = load_nclx(kept[i][0], kept[i][1], true, &stored);
+        assert_memory_equal(img.rgb, stored.rgb, W * H * 3);
+        assert_string_equal(img.color_profile, "");
+        kq_image_free(&img);
+        kq_image_free(&stored);
+    }
+}
+
 static unsigned char *tiff(const unsigned char *rgb, int w, int h,
                            const unsigned char *icc, size_t icc_len,
                            size_t *len)
@@ -281,6 +326,7 @@ int main(void)
         cmocka_unit_test(jpeg_p3_is_turned_into_srgb),
         cmocka_unit_test(heic_p3_is_turned_into_srgb),
         cmocka_unit_test(tiff_p3_is_turned_into_srgb),
+        cmocka_unit_test(nclx_p3_is_turned_into_srgb),
         cmocka_unit_test(unreadable_and_non_rgb_profiles_keep_the_numbers),
         cmocka_unit_test(reduced_jpeg_decode_is_converted),
     };
