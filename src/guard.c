@@ -248,11 +248,16 @@ static bool is_pnm_space(unsigned char c)
 }
 
 /* stb 2.27 reads PNM header numbers into an int without an overflow
- * check (undefined behaviour). Real headers have a few digits. */
-static kq_status check_pnm(const unsigned char *data, size_t len, char *err,
-                           size_t err_len)
+ * check (undefined behaviour): real headers have a few digits. It also
+ * reads the pixels without checking that they are all there, leaving the
+ * rest of its buffer uninitialised (other bytes on every run): a file cut
+ * short is refused, unless it is too large anyway (the size check says
+ * so then). */
+static kq_status check_pnm(const unsigned char *data, size_t len,
+                           size_t max_pixels, char *err, size_t err_len)
 {
     size_t pos = 2;
+    uint64_t value[3] = {0, 0, 0}; /* width, height, largest sample */
     for (int field = 0; field < 3; field++) {
         while (pos < len && (is_pnm_space(data[pos]) || data[pos] == '#')) {
             if (data[pos] == '#')
@@ -263,13 +268,39 @@ static kq_status check_pnm(const unsigned char *data, size_t len, char *err,
         }
         size_t digits = 0;
         while (pos < len && data[pos] >= '0' && data[pos] <= '9') {
-            pos++;
+            value[field] = value[field] * 10 + (data[pos++] - '0');
             if (++digits > 9)
                 return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
                                "corrupt PNM header (number too long)");
         }
     }
-    return KQ_OK;
+    uint64_t pixels = value[0] * value[1]; /* below 10^18 */
+    uint64_t bytes = pixels * (data[1] == '6' ? 3 : 1) *
+                     (value[2] > 255 ? 2 : 1);
+    if (pixels > 0 && pixels <= max_pixels && len - pos < bytes + 1)
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt or truncated image (a PNM file cut short)");
+    return KQ_OK; /* the pixels start after one byte of space */
+}
+
+static unsigned long le16_at(const unsigned char *p)
+{
+    return (unsigned long)p[0] | (unsigned long)p[1] << 8;
+}
+
+/* stb 2.27 reads the rows of an uncompressed true-colour or grey TGA
+ * (image types 2 and 3) as PNM's, unchecked: one cut short is refused.
+ * Colour-mapped and run-length TGAs are read byte by byte, zeros past the
+ * end. Other formats never match: their second byte, a TGA's colour-map
+ * type, is never 0. */
+static bool tga_cut_short(const unsigned char *data, size_t len,
+                          size_t max_pixels)
+{
+    if (len < 18 || data[1] != 0 || (data[2] != 2 && data[2] != 3))
+        return false;
+    uint64_t pixels = (uint64_t)le16_at(data + 12) * le16_at(data + 14);
+    uint64_t need = 18 + data[0] + pixels * ((data[16] + 7u) / 8u);
+    return pixels <= max_pixels && len < need;
 }
 
 static unsigned long be32_at(const unsigned char *p)
@@ -330,6 +361,9 @@ kq_status kq_guard_input(const unsigned char *data, size_t len,
     if (png_size(data, len, &width, &height))
         return check_size(width, height, max_pixels, err, err_len);
     if (len >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '6'))
-        return check_pnm(data, len, err, err_len);
+        return check_pnm(data, len, max_pixels, err, err_len);
+    if (tga_cut_short(data, len, max_pixels))
+        return kq_fail(KQ_ERR_INPUT_FORMAT, err, err_len,
+                       "corrupt or truncated image (a TGA file cut short)");
     return KQ_OK;
 }

@@ -249,6 +249,40 @@ static void each_regression_is_refused_by_its_guard(void **state)
     }
 }
 
+/* stb 2.27 reads an uncompressed TGA's or a binary PNM's pixels without
+ * checking they are all there, leaving the rest of its buffer
+ * uninitialised: such files cut short are refused, whole ones read. */
+static void pnm_and_tga_cut_short_are_refused(void **state)
+{
+    (void)state;
+    static const unsigned char ppm[] = "P6\n2 2\n255\n0123456789ab";
+    unsigned char tga[18 + 12] = {0, 0, 2}; /* true colour, 24 bits */
+    tga[12] = tga[14] = 2;                  /* 2 x 2 */
+    tga[16] = 24;
+    for (int i = 18; i < 30; i++)
+        tga[i] = (unsigned char)(i * 7);
+    const struct {
+        const unsigned char *data;
+        size_t len;
+        const char *reason;
+    } files[] = {{ppm, sizeof ppm - 1, "a PNM file cut short"},
+                 {tga, sizeof tga, "a TGA file cut short"}};
+    for (size_t f = 0; f < 2; f++) {
+        char err[160] = "";
+        assert_int_equal(load_bytes(files[f].data, files[f].len, err,
+                                    sizeof err),
+                         KQ_OK);
+        kq_status st = load_bytes(files[f].data, files[f].len - 1, err,
+                                  sizeof err);
+        if (st != KQ_ERR_INPUT_FORMAT || !strstr(err, files[f].reason))
+            fail_msg("%s: %s (%s)", files[f].reason, kq_strerror(st), err);
+    }
+    tga[2] = 10; /* run-length: stb reads zeros past the end, no guard */
+    tga[18] = 0x83;
+    char err[160] = "";
+    assert_int_equal(load_bytes(tga, 18 + 2, err, sizeof err), KQ_OK);
+}
+
 static unsigned char *read_regression(const char *file, size_t *len)
 {
     char path[512];
@@ -353,6 +387,7 @@ int main(void)
         cmocka_unit_test(jpeg_with_too_many_scans_is_refused),
         cmocka_unit_test(jpeg_header_size_checked_before_stb),
         cmocka_unit_test(each_regression_is_refused_by_its_guard),
+        cmocka_unit_test(pnm_and_tga_cut_short_are_refused),
         cmocka_unit_test(png_regressions_stay_harmless_with_libpng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
