@@ -332,6 +332,44 @@ ${got//$work\//\/tmp\/}"
 $got"
 }
 
+# damage SRC DST SEED: DST is SRC with four bytes set to random values
+# and, for every third seed, cut at a random length (bash's RANDOM, seeded:
+# the same bytes on every run).
+damage() {
+  local src=$1 dst=$2 len _
+  RANDOM=$3
+  cp "$src" "$dst" && len=$(stat -c %s "$dst")
+  for _ in 1 2 3 4; do
+    printf "\\x$(printf %02x $((RANDOM % 256)))" |
+      dd of="$dst" bs=1 seek=$(((RANDOM * 32768 + RANDOM) % len)) conv=notrunc status=none
+  done
+  (($3 % 3)) || truncate -s $(((RANDOM * 32768 + RANDOM) % len)) "$dst"
+}
+
+# Damaged files of every format kquant reads (the fuzz seeds, two damaged
+# copies each): each is decoded (exit 0, at most the fewer-colours note
+# on stderr) or refused with exit 65 in one line of kquant's own, never a
+# decoder's messages, and a refused one leaves no output.
+case_damaged_inputs_one_line() {
+  local seed f name
+  for f in "$SRC"/tests/fuzz/corpus/*; do
+    name=$(basename "$f")
+    for seed in 1 2; do
+      damage "$f" "d$seed.$name" "$seed$(cksum <<<"$name" | cut -c1-4)"
+      run -q -k 3 "d$seed.$name" out.png
+      case $status in
+        0) [ ! -s .stderr ] || grep -q '^kquant: note: ' .stderr || die "d$seed.$name: $(cat .stderr)" ;;
+        65) [ ! -e out.png ] || die "d$seed.$name: refused but wrote out.png" ;;
+        *) die "d$seed.$name: exit $status: $(cat .stderr)" ;;
+      esac
+      [ "$(wc -l <.stderr)" -le 1 ] || die "d$seed.$name: more than one line on stderr:
+$(cat .stderr)"
+      [ "$status" -eq 0 ] || grep -q "^kquant: d$seed.$name: " .stderr || die "d$seed.$name: $(cat .stderr)"
+      rm -f out.png out.csv "d$seed.$name"
+    done
+  done
+}
+
 case_k_above_pixels() {
   expect_error 65 "k=20 is more than the 16 pixels to cluster$" -k 20 --size 4x4 "$PHOTO" o.png
   expect_error 65 "k=2 is more than the 1 pixel to cluster$" -k 2 --size 1x1 "$PHOTO" o.png
