@@ -129,8 +129,13 @@ typedef struct {
  * size. */
 void kq_load_options_default(kq_load_options *opts);
 
-/* Decodes an image held in memory (any format stb_image reads). The header is
- * checked against opts->max_pixels before any pixel is decoded. Grey inputs
+/* The image formats kq_image_load_memory reads, in words: "PNG, JPEG,
+ * ... PIC and PNM". */
+const char *kq_image_formats(void);
+
+/* Decodes an image held in memory (any of kq_image_formats()). The header
+ * is checked against opts->max_pixels before any pixel is decoded. Grey
+ * inputs
  * become RGB; inputs with alpha are composited onto opts->background.
  * On success *out owns new pixels: free them with kq_image_free. */
 kq_status kq_image_load_memory(const unsigned char *data, size_t len,

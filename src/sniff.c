@@ -209,5 +209,10 @@ const char *kq_sniff_reads_instead(const unsigned char *data, size_t len)
     /* "BMP" in the list would read as a contradiction */
     if (data && sniff_compressed_bmp(data, len))
         return "uncompressed BMPs";
+    return kq_image_formats();
+}
+
+const char *kq_image_formats(void)
+{
     return "PNG, JPEG, WebP, HEIC, AVIF, TIFF, GIF, BMP, TGA, PSD, PIC and PNM";
 }

@@ -84,11 +84,13 @@ static const struct option long_options[] = {
 
 static void print_options(void)
 {
+    printf("Usage: kquant [options] INPUT [OUTPUT]\n"
+           "       kquant [options] --url URL [OUTPUT]\n"
+           "Recolour an image with its k most representative colours "
+           "(k-means).\n"
+           "Reads %s.\n",
+           kq_image_formats());
     printf(
-        "Usage: kquant [options] INPUT [OUTPUT]\n"
-        "       kquant [options] --url URL [OUTPUT]\n"
-        "Recolour an image with its k most representative colours "
-        "(k-means).\n"
         "INPUT - reads the image from stdin; OUTPUT - writes a PNG to stdout\n"
         "(the summary then goes to stderr, and no table unless --centroids).\n"
         "\n"

@@ -224,6 +224,8 @@ case_sweep() {
 case_help_version() {
   expect_ok --help
   grep -q -- "--clusters" .stdout && grep -q "Exit codes" .stdout || die "help incomplete"
+  grep -q '^Reads PNG, JPEG, WebP, HEIC, AVIF, TIFF, .* and PNM\.$' .stdout || die "help names no formats"
+  [ "$(awk 'length > 79' .stdout | wc -l)" -eq 0 ] || die "help lines over 79 columns: $(awk 'length > 79' .stdout)"
   expect_ok --version
   grep -Eq '^kquant [0-9]+\.[0-9]+\.[0-9]+$' .stdout || die "version: $(cat .stdout)"
 }
