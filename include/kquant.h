@@ -114,8 +114,8 @@ typedef struct {
      * true: pixels then stay the stored numbers, as Pillow's Image.open
      * gives them. */
     bool ignore_color_profile;
-    /* perf: threads for that conversion (<= 0, the default: all cores);
-     * the pixels do not depend on it. */
+    /* perf: threads for that conversion and for decoding a TIFF (<= 0,
+     * the default: all cores); the pixels do not depend on it. */
     int threads;
     /* perf: the size the caller resizes the image to next (0 x 0, the
      * default: none). A JPEG is then decoded at 1/8, 1/4 or 1/2 of its

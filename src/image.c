@@ -160,8 +160,7 @@ static kq_status decode_with_libraries(const unsigned char *data, size_t len,
     else if (kq_heif_is(data, len))
         st = kq_heif_decode(data, len, w, h, &px, &comp, err, err_len);
     else if (kq_tiff_is(data, len))
-        st = kq_tiff_decode(data, len, w, h, opts->background, &px, err,
-                            err_len);
+        st = kq_tiff_decode(data, len, w, h, opts, &px, err, err_len);
     *done = st != KQ_OK || px;
     if (st != KQ_OK || !px)
         return st;

@@ -165,9 +165,10 @@ kq_status kq_tiff_info(const unsigned char *data, size_t len, int *width,
 
 /* Decodes the first image, of width x height (kq_tiff_info's, checked
  * against the limits), rows as stored, to 8-bit RGB in a new *rgb_out,
- * any alpha composited onto background. */
+ * any alpha composited onto opts->background, in bands on opts->threads
+ * threads (the pixels do not depend on them). */
 kq_status kq_tiff_decode(const unsigned char *data, size_t len, int width,
-                         int height, const unsigned char background[3],
+                         int height, const kq_load_options *opts,
                          unsigned char **rgb_out, char *err, size_t err_len);
 
 /* The first image's Orientation tag (1-8, EXIF's meanings); 1 when it has

@@ -229,10 +229,12 @@ static void rgb_in_place(uint32_t *raster, size_t n,
     }
 }
 
-/* The first image's pixels, rows as stored, as packed RGBA in raster (w x
- * h, the size kq_tiff_info gave). */
-static kq_status read_raster(tiff_file *f, int width, int height,
-                             uint32_t *raster, char *err, size_t err_len)
+/* Rows first..first+rows-1 of the first image, as stored, as packed RGBA
+ * in raster (rows x width; the image is width x height, the size
+ * kq_tiff_info gave). */
+static kq_status read_rows(tiff_file *f, int width, int height,
+                           uint32_t first, uint32_t rows, uint32_t *raster,
+                           char *err, size_t err_len)
 {
     char emsg[1024] = "";
     TIFFRGBAImage img;
@@ -246,14 +248,87 @@ static kq_status read_raster(tiff_file *f, int width, int height,
     }
     /* the stored order: orient.c applies the Orientation tag */
     img.orientation = img.req_orientation = ORIENTATION_TOPLEFT;
+    img.row_offset = (int)first;
     bool ok = img.width == (uint32_t)width && img.height == (uint32_t)height &&
-              f->api->rgba_image_get(&img, raster, img.width, img.height);
+              f->api->rgba_image_get(&img, raster, img.width, rows);
     f->api->rgba_image_end(&img);
     return ok ? KQ_OK : unreadable(f, err, err_len);
 }
 
+/* perf: the image is decoded in bands of whole strips (or tile rows), one
+ * task each on the pool, every task with its own libtiff handle on the
+ * same data: a 12 MP LZW TIFF loads in about half the time on two cores.
+ * The pixels do not depend on the bands; of several failing bands the
+ * first one's message is given, whatever the order they ran in. */
+typedef struct {
+    const unsigned char *data;
+    size_t len;
+    int width, height;
+    uint32_t band; /* rows per task */
+    uint32_t *raster;
+    pthread_mutex_t lock;
+    size_t failed;  /* the first failing task, or SIZE_MAX */
+    kq_status status;
+    char err[256];
+} band_job;
+
+/* Rows per task: whole strips or tile rows (a task decodes each strip it
+ * touches), about tasks of them in all. */
+static uint32_t band_rows(const tiff_file *f, uint32_t height, int tasks)
+{
+    uint32_t unit = 0;
+    if (!f->api->get_field(f->tif, TIFFTAG_TILELENGTH, &unit))
+        f->api->get_field_defaulted(f->tif, TIFFTAG_ROWSPERSTRIP, &unit);
+    if (unit == 0 || unit > height)
+        unit = height;
+    uint64_t wanted = (height + (uint64_t)tasks - 1) / (uint64_t)tasks;
+    uint64_t rows = (wanted + unit - 1) / unit * unit;
+    return rows < height ? (uint32_t)rows : height;
+}
+
+static void decode_band(void *ctx, size_t task)
+{
+    band_job *job = ctx;
+    uint64_t first = (uint64_t)task * job->band;
+    uint32_t rows = (uint32_t)(job->height - first < job->band
+                                   ? job->height - first
+                                   : job->band);
+    char err[256] = "";
+    tiff_file f;
+    size_t pixels = (size_t)job->width * (size_t)job->height;
+    kq_status st = open_file(job->data, job->len, pixels, &f, err,
+                             sizeof err);
+    if (st == KQ_OK)
+        st = read_rows(&f, job->width, job->height, (uint32_t)first, rows,
+                       job->raster + first * (uint64_t)job->width, err,
+                       sizeof err);
+    close_file(&f);
+    pthread_mutex_lock(&job->lock);
+    if (st != KQ_OK && task < job->failed) {
+        job->failed = task;
+        job->status = st;
+        memcpy(job->err, err, sizeof err);
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* The first image into raster, in bands on up to threads threads. */
+static kq_status read_bands(band_job *job, int threads, char *err,
+                            size_t err_len)
+{
+    size_t tasks = ((size_t)job->height + job->band - 1) / job->band;
+    kq_pool *pool = NULL;
+    if (tasks > 1 && threads != 1 && kq_pool_create(threads, &pool) != KQ_OK)
+        pool = NULL; /* one thread decodes it all */
+    kq_pool_run(pool, tasks, decode_band, job);
+    kq_pool_free(pool);
+    if (job->failed == SIZE_MAX)
+        return KQ_OK;
+    return kq_fail(job->status, err, err_len, "%s", job->err);
+}
+
 kq_status kq_tiff_decode(const unsigned char *data, size_t len, int width,
-                         int height, const unsigned char background[3],
+                         int height, const kq_load_options *opts,
                          unsigned char **rgb_out, char *err, size_t err_len)
 {
     *rgb_out = NULL;
@@ -262,17 +337,25 @@ kq_status kq_tiff_decode(const unsigned char *data, size_t len, int width,
     kq_status st = open_file(data, len, n, &f, err, err_len);
     if (st != KQ_OK)
         return st;
-    uint32_t *raster = n <= SIZE_MAX / 4 ? malloc(n * 4) : NULL;
-    st = raster ? read_raster(&f, width, height, raster, err, err_len)
-                : kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    int threads = opts->threads > 0 ? opts->threads : kq_default_threads();
+    /* a few bands a thread even out their uneven costs */
+    band_job job = {data, len, width, height,
+                    band_rows(&f, (uint32_t)height,
+                              threads == 1 ? 1 : 4 * threads),
+                    NULL,
+                    PTHREAD_MUTEX_INITIALIZER, SIZE_MAX, KQ_OK, ""};
     close_file(&f);
+    job.raster = n <= SIZE_MAX / 4 ? malloc(n * 4) : NULL;
+    st = job.raster ? read_bands(&job, threads, err, err_len)
+                    : kq_fail(KQ_ERR_NOMEM, err, err_len, "out of memory");
+    pthread_mutex_destroy(&job.lock);
     if (st != KQ_OK) {
-        free(raster);
+        free(job.raster);
         return st;
     }
-    rgb_in_place(raster, n, background);
-    unsigned char *rgb = realloc(raster, n * 3); /* shrinks */
-    *rgb_out = rgb ? rgb : (unsigned char *)raster;
+    rgb_in_place(job.raster, n, opts->background);
+    unsigned char *rgb = realloc(job.raster, n * 3); /* shrinks */
+    *rgb_out = rgb ? rgb : (unsigned char *)job.raster;
     return KQ_OK;
 }
 

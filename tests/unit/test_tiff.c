@@ -341,6 +341,102 @@ static void every_truncation_is_refused_in_one_line(void **state)
     free(file);
 }
 
+#define TALL 300 /* rows: 60 strips, 19 rows of tiles */
+
+/* A 37 x TALL RGB image: the bands of a threaded decode. */
+static const unsigned char *tall_pixels(void)
+{
+    static unsigned char px[W * TALL * 3];
+    for (int i = 0; i < W * TALL * 3; i++)
+        px[i] = (unsigned char)(i * 7 + i / 97);
+    return px;
+}
+
+static kq_status load_threads(const unsigned char *file, size_t len,
+                              int threads, kq_image *img, char *err,
+                              size_t err_len)
+{
+    kq_load_options lo;
+    kq_load_options_default(&lo);
+    lo.threads = threads;
+    return load_with(file, len, &lo, img, err, err_len);
+}
+
+/* perf: a TIFF is decoded in bands of strips or tile rows on the pool:
+ * any number of threads gives the very pixels written. */
+static void bands_on_threads_give_the_same_pixels(void **state)
+{
+    (void)state;
+    for (int tiled = 0; tiled <= 1; tiled++) {
+        tiff_fixture_spec spec = {.width = W, .height = TALL, .samples = 3,
+                                  .bits = 8, .pixels = tall_pixels(),
+                                  .compression = COMPRESSION_LZW,
+                                  .tiled = tiled};
+        size_t len;
+        unsigned char *file = written(&spec, &len);
+        for (int threads = 1; threads <= 3; threads++) {
+            kq_image img = {0};
+            char err[256];
+            assert_int_equal(
+                load_threads(file, len, threads, &img, err, sizeof err),
+                KQ_OK);
+            assert_memory_equal(img.rgb, tall_pixels(), W * TALL * 3);
+            kq_image_free(&img);
+        }
+        free(file);
+    }
+}
+
+/* Where the offset of strip i is kept: in the first directory's
+ * StripOffsets (LONG values, little-endian: this test runs on x86). */
+static unsigned char *strip_offset(unsigned char *file, size_t len, int i)
+{
+    uint32_t ifd, array;
+    uint16_t entries, tag;
+    memcpy(&ifd, file + 4, 4);
+    memcpy(&entries, file + ifd, 2);
+    for (uint16_t e = 0; e < entries; e++) {
+        memcpy(&tag, file + ifd + 2 + 12 * e, 2);
+        if (tag != TIFFTAG_STRIPOFFSETS)
+            continue;
+        memcpy(&array, file + ifd + 2 + 12 * e + 8, 4);
+        assert_true(array + 4 * (i + 1) <= len);
+        return file + array + 4 * i;
+    }
+    fail_msg("no StripOffsets");
+    return NULL;
+}
+
+/* Two strips in different bands pointing past the end of the file:
+ * every run, on any number of threads, refuses the file with the first
+ * one's message (libtiff's names the strip). */
+static void first_failing_band_gives_the_message(void **state)
+{
+    (void)state;
+    tiff_fixture_spec spec = {.width = W, .height = TALL, .samples = 3,
+                              .bits = 8, .pixels = tall_pixels(),
+                              .compression = COMPRESSION_LZW};
+    size_t len;
+    unsigned char *file = written(&spec, &len);
+    uint32_t past_the_end = (uint32_t)len + 1000;
+    for (int strip = 15; strip <= 45; strip += 30)
+        memcpy(strip_offset(file, len, strip), &past_the_end, 4);
+    char first[256] = "";
+    for (int run = 0; run < 6; run++) {
+        kq_image img = {0};
+        char err[256];
+        assert_int_equal(
+            load_threads(file, len, 1 + run % 3, &img, err, sizeof err),
+            KQ_ERR_INPUT_FORMAT);
+        assert_null(img.rgb);
+        if (run == 0)
+            memcpy(first, err, sizeof err);
+        assert_string_equal(err, first);
+    }
+    assert_non_null(strstr(first, "Read error on strip 15;"));
+    free(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +450,8 @@ int main(void)
         cmocka_unit_test(size_is_held_to_the_limit_before_decoding),
         cmocka_unit_test(tile_larger_than_its_image_is_refused),
         cmocka_unit_test(every_truncation_is_refused_in_one_line),
+        cmocka_unit_test(bands_on_threads_give_the_same_pixels),
+        cmocka_unit_test(first_failing_band_gives_the_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
