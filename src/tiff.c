@@ -286,6 +286,15 @@ static uint32_t band_rows(const tiff_file *f, uint32_t height, int tasks)
     return rows < height ? (uint32_t)rows : height;
 }
 
+/* A few bands a thread even out their uneven costs; a band of fewer than
+ * 64 K pixels would cost more in threads and handles than it saves. */
+static int band_count(size_t pixels, int threads)
+{
+    size_t most = pixels / ((size_t)1 << 16);
+    int wanted = threads == 1 ? 1 : 4 * threads;
+    return most < (size_t)wanted ? (most > 1 ? (int)most : 1) : wanted;
+}
+
 static void decode_band(void *ctx, size_t task)
 {
     band_job *job = ctx;
@@ -338,10 +347,8 @@ kq_status kq_tiff_decode(const unsigned char *data, size_t len, int width,
     if (st != KQ_OK)
         return st;
     int threads = opts->threads > 0 ? opts->threads : kq_default_threads();
-    /* a few bands a thread even out their uneven costs */
     band_job job = {data, len, width, height,
-                    band_rows(&f, (uint32_t)height,
-                              threads == 1 ? 1 : 4 * threads),
+                    band_rows(&f, (uint32_t)height, band_count(n, threads)),
                     NULL,
                     PTHREAD_MUTEX_INITIALIZER, SIZE_MAX, KQ_OK, ""};
     close_file(&f);

@@ -341,9 +341,10 @@ static void every_truncation_is_refused_in_one_line(void **state)
     free(file);
 }
 
-#define TALL 300 /* rows: 60 strips, 19 rows of tiles */
+#define TALL 6000 /* rows: 1200 strips, 375 rows of tiles */
 
-/* A 37 x TALL RGB image: the bands of a threaded decode. */
+/* A 37 x TALL RGB image: three bands of 64 K pixels or more on two or
+ * three threads. */
 static const unsigned char *tall_pixels(void)
 {
     static unsigned char px[W * TALL * 3];
@@ -419,7 +420,7 @@ static void first_failing_band_gives_the_message(void **state)
     size_t len;
     unsigned char *file = written(&spec, &len);
     uint32_t past_the_end = (uint32_t)len + 1000;
-    for (int strip = 15; strip <= 45; strip += 30)
+    for (int strip = 15; strip <= 1015; strip += 1000) /* bands 0, 2 */
         memcpy(strip_offset(file, len, strip), &past_the_end, 4);
     char first[256] = "";
     for (int run = 0; run < 6; run++) {
