@@ -336,14 +336,17 @@ $got"
 
 # damage SRC DST SEED: DST is SRC with four bytes set to random values
 # and, for every third seed, cut at a random length (bash's RANDOM, seeded:
-# the same bytes on every run).
+# the same bytes on every run; it is read in this shell only, as bash
+# reseeds it in every subshell).
 damage() {
-  local src=$1 dst=$2 len _
+  local src=$1 dst=$2 len byte offset _
   RANDOM=$3
   cp "$src" "$dst" && len=$(stat -c %s "$dst")
   for _ in 1 2 3 4; do
-    printf "\\x$(printf %02x $((RANDOM % 256)))" |
-      dd of="$dst" bs=1 seek=$(((RANDOM * 32768 + RANDOM) % len)) conv=notrunc status=none
+    byte=$((RANDOM % 256))
+    offset=$(((RANDOM * 32768 + RANDOM) % len))
+    printf "\\x$(printf %02x "$byte")" |
+      dd of="$dst" bs=1 seek="$offset" conv=notrunc status=none
   done
   (($3 % 3)) || truncate -s $(((RANDOM * 32768 + RANDOM) % len)) "$dst"
 }
